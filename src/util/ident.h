@@ -1,0 +1,24 @@
+// Identifier-aware word splitting shared by the FTS tokenizer (index side) and the query
+// parser (query side): both must produce the same terms, or matches are lost.
+#pragma once
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pampax {
+
+// Splits one identifier-ish word (letters, digits, '_', '-') into lowercase sub-words at
+// camelCase, PascalCase ("HTTPServer" -> http, server), snake_case, kebab-case and
+// letter/digit boundaries ("utf8" -> utf, 8). Returns an empty vector when the word has a
+// single part (the word itself is the only term).
+std::vector<std::string> split_identifier(std::string_view word);
+
+// Visits every term of `text` in order: each maximal run of [A-Za-z0-9_] (and bytes >= 0x80,
+// treated as letters so UTF-8 words stay whole) is emitted lowercased as a whole word
+// (colocated=false) followed by its sub-words (colocated=true). Words longer than 64 bytes are
+// truncated to keep the index sane on minified code. `start`/`end` are byte offsets in text.
+using TermSink = std::function<void(std::string_view term, bool colocated, int start, int end)>;
+void for_each_term(std::string_view text, const TermSink& sink);
+
+}  // namespace pampax
