@@ -1,0 +1,300 @@
+#include "app/cli.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/engine.h"
+#include "parse/language.h"
+
+namespace pampax {
+namespace {
+
+using json = nlohmann::json;
+
+std::string dump(const json& j) {
+  // Source text may hold invalid UTF-8; replace rather than fail.
+  return j.dump(2, ' ', false, json::error_handler_t::replace);
+}
+
+int fail(const Status& st) {
+  std::fprintf(stderr, "pampax: error: %s\n", st.message().c_str());
+  return 1;
+}
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int u = 0;
+  while (b >= 1024 && u < 4) {
+    b /= 1024;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
+  return buf;
+}
+
+struct Common {
+  std::string path = ".";
+  std::string output = "text";
+  bool verbose = false;
+};
+
+void add_common(CLI::App* cmd, Common& c, bool path_positional) {
+  if (path_positional)
+    cmd->add_option("path", c.path, "Repository root (default: current directory)");
+  cmd->add_option("--path,-p", c.path, "Repository root (default: current directory)");
+  cmd->add_option("--output,-o", c.output, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  cmd->add_flag("--verbose,-v", c.verbose, "Show more detail (e.g. every skipped file)");
+}
+
+int cmd_index(const Common& c, bool update, bool force, bool progress_flag, bool quiet,
+              uint64_t max_size_kib, int threads) {
+  Engine::Mode mode = Engine::Mode::kWrite;
+  if (update) {
+    // `update` on a tree without an index is a mistake worth naming.
+    auto probe = Engine::open(c.path, Engine::Mode::kRead);
+    if (!probe.ok()) return fail(probe.status());
+  }
+  auto engine = Engine::open(c.path, mode);
+  if (!engine.ok()) return fail(engine.status());
+  IndexOptions opt;
+  opt.force = force;
+  opt.threads = threads;
+  if (max_size_kib) opt.scan.max_file_size = max_size_kib * 1024;
+  StderrProgressBar bar;
+  bool show_progress = !quiet && (progress_flag || ::isatty(STDERR_FILENO));
+  if (show_progress) opt.progress = &bar;
+  auto r = (*engine)->index(opt);
+  if (!r.ok()) return fail(r.status());
+  const IndexReport& rep = *r;
+  double secs = std::max(rep.seconds, 1e-9);
+  if (c.output == "json") {
+    json j = {{"root", (*engine)->root().string()},
+              {"files_seen", rep.files_seen},
+              {"files_indexed", rep.files_indexed},
+              {"files_unchanged", rep.files_unchanged},
+              {"files_touched", rep.files_touched},
+              {"files_deleted", rep.files_deleted},
+              {"fallback_files", rep.fallback_files},
+              {"chunks", rep.chunks},
+              {"symbols", rep.symbols},
+              {"refs", rep.refs},
+              {"bytes", rep.bytes},
+              {"lines", rep.lines},
+              {"seconds", rep.seconds},
+              {"files_per_second", static_cast<double>(rep.files_indexed) / secs},
+              {"mb_per_second", static_cast<double>(rep.bytes) / 1e6 / secs},
+              {"lines_per_second", static_cast<double>(rep.lines) / secs}};
+    json skipped = json::array();
+    for (const SkipNote& s : rep.skipped)
+      skipped.push_back({{"path", s.path}, {"reason", s.reason}, {"detail", s.detail}});
+    j["skipped"] = skipped;
+    j["warnings"] = rep.warnings;
+    std::cout << dump(j) << "\n";
+    return 0;
+  }
+  std::printf(
+      "indexed %llu files (%llu unchanged, %llu deleted): %llu chunks, %llu symbols in %.2f s\n"
+      "  %.0f files/s, %.1f MB/s, %.0f lines/s\n",
+      static_cast<unsigned long long>(rep.files_indexed),
+      static_cast<unsigned long long>(rep.files_unchanged + rep.files_touched),
+      static_cast<unsigned long long>(rep.files_deleted),
+      static_cast<unsigned long long>(rep.chunks), static_cast<unsigned long long>(rep.symbols),
+      rep.seconds, static_cast<double>(rep.files_indexed) / secs,
+      static_cast<double>(rep.bytes) / 1e6 / secs, static_cast<double>(rep.lines) / secs);
+  if (!rep.skipped.empty()) {
+    std::map<std::string, int> by_reason;
+    for (const SkipNote& s : rep.skipped) ++by_reason[s.reason];
+    std::string parts;
+    for (auto& [reason, n] : by_reason)
+      parts += (parts.empty() ? "" : ", ") + std::to_string(n) + " " + reason;
+    std::printf("  skipped %zu files (%s)%s\n", rep.skipped.size(), parts.c_str(),
+                c.verbose ? ":" : "; --verbose lists them");
+    if (c.verbose)
+      for (const SkipNote& s : rep.skipped)
+        std::printf("    %s: %s (%s)\n", s.path.c_str(), s.reason.c_str(), s.detail.c_str());
+  }
+  if (rep.fallback_files)
+    std::printf("  %llu files had syntax the grammar could not parse; indexed as plain text\n",
+                static_cast<unsigned long long>(rep.fallback_files));
+  if (c.verbose)
+    for (const std::string& w : rep.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  return 0;
+}
+
+int cmd_info(const Common& c) {
+  auto engine = Engine::open(c.path, Engine::Mode::kRead);
+  if (!engine.ok()) return fail(engine.status());
+  auto r = (*engine)->info();
+  if (!r.ok()) return fail(r.status());
+  const IndexInfo& i = *r;
+  if (c.output == "json") {
+    json langs = json::object();
+    for (auto& [l, n] : i.counts.languages) langs[l] = n;
+    json j = {{"root", i.root},           {"index", i.db_path},
+              {"files", i.counts.files},  {"chunks", i.counts.chunks},
+              {"symbols", i.counts.symbols}, {"refs", i.counts.refs},
+              {"languages", langs},       {"index_bytes", i.db_bytes},
+              {"source_bytes", i.source_bytes}, {"source_lines", i.source_lines},
+              {"last_update", i.last_update}, {"schema_version", i.schema_version}};
+    std::cout << dump(j) << "\n";
+    return 0;
+  }
+  std::printf("root:        %s\nindex:       %s (%s; source %s, %llu lines)\n", i.root.c_str(),
+              i.db_path.c_str(), human_bytes(static_cast<double>(i.db_bytes)).c_str(),
+              human_bytes(static_cast<double>(i.source_bytes)).c_str(),
+              static_cast<unsigned long long>(i.source_lines));
+  std::printf("files:       %lld\nchunks:      %lld\nsymbols:     %lld\nlast update: %s\n",
+              static_cast<long long>(i.counts.files), static_cast<long long>(i.counts.chunks),
+              static_cast<long long>(i.counts.symbols),
+              i.last_update.empty() ? "never completed" : i.last_update.c_str());
+  std::printf("languages:  ");
+  for (auto& [l, n] : i.counts.languages) std::printf(" %s %lld", l.c_str(), static_cast<long long>(n));
+  std::printf("\n");
+  return 0;
+}
+
+int cmd_search(const Common& c, std::string query, const std::string& query_file, int limit,
+               const std::string& lang, const std::string& glob, const std::string& kind) {
+  if (!query_file.empty()) {
+    std::stringstream ss;
+    if (query_file == "-") {
+      ss << std::cin.rdbuf();
+    } else {
+      std::ifstream in(query_file, std::ios::binary);
+      if (!in) return fail(NotFound("cannot read query file " + query_file));
+      ss << in.rdbuf();
+    }
+    query = ss.str();
+  } else if (query == "-") {
+    std::stringstream ss;
+    ss << std::cin.rdbuf();
+    query = ss.str();
+  }
+  if (query.find_first_not_of(" \t\r\n") == std::string::npos) {
+    std::fprintf(stderr,
+                 "pampax: error: empty query. Pass it as an argument, with --query, or with "
+                 "--query-file FILE (- for stdin).\n");
+    return 2;
+  }
+  SearchRequest req;
+  req.query = query;
+  req.limit = limit;
+  if (!lang.empty()) {
+    Lang l = lang_from_name(lang);
+    if (l == Lang::kCount) {
+      std::fprintf(stderr, "pampax: error: unknown language '%s'\n", lang.c_str());
+      return 2;
+    }
+    req.filters.lang = std::string(lang_name(l));
+  }
+  req.filters.path_glob = glob;
+  req.filters.kind = kind;
+  auto engine = Engine::open(c.path, Engine::Mode::kRead);
+  if (!engine.ok()) return fail(engine.status());
+  auto r = (*engine)->search(req);
+  if (!r.ok()) return fail(r.status());
+  if (c.output == "json") {
+    json results = json::array();
+    for (const SearchHit& h : *r)
+      results.push_back({{"id", h.chunk_id},
+                         {"path", h.path},
+                         {"start_line", h.start_line},
+                         {"end_line", h.end_line},
+                         {"kind", h.kind},
+                         {"symbol", h.symbol},
+                         {"lang", h.lang},
+                         {"score", h.score},
+                         {"snippet", h.snippet}});
+    json j = {{"query", query.size() > 200 ? query.substr(0, 200) + "..." : query},
+              {"mode", "bm25"},
+              {"results", results}};
+    std::cout << dump(j) << "\n";
+    return 0;
+  }
+  if (r->empty()) {
+    std::printf("no results\n");
+    return 0;
+  }
+  int n = 0;
+  for (const SearchHit& h : *r) {
+    std::printf("%d. %s:%u-%u  %s%s%s  (%.2f)\n", ++n, h.path.c_str(), h.start_line, h.end_line,
+                h.kind.c_str(), h.symbol.empty() ? "" : " ", h.symbol.c_str(), h.score);
+    std::istringstream lines(h.snippet);
+    std::string line;
+    while (std::getline(lines, line)) std::printf("     %s\n", line.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"pampax: local code search for people and AI agents.\n"
+               "Index a repository once (`pampax index`), then search it (`pampax search QUERY`)."};
+  app.set_version_flag("--version", std::string("pampax ") + PAMPAX_VERSION);
+  app.require_subcommand(1);
+  app.failure_message(CLI::FailureMessage::help);
+
+  Common common;
+  bool force = false, progress = false, quiet = false;
+  uint64_t max_kib = 0;
+  int threads = 0;
+  auto add_index_opts = [&](CLI::App* cmd) {
+    add_common(cmd, common, true);
+    cmd->add_flag("--progress", progress, "Show a progress bar even when stderr is not a terminal");
+    cmd->add_flag("--quiet,-q", quiet, "No progress bar");
+    cmd->add_option("--max-file-kib", max_kib, "Skip files larger than this (default 1024 KiB)");
+    cmd->add_option("--threads,-j", threads, "Parse threads (default: all cores)");
+  };
+  CLI::App* index = app.add_subcommand(
+      "index", "Index a repository (incremental when an index exists; --force re-parses all)");
+  add_index_opts(index);
+  index->add_flag("--force", force, "Re-parse every file even when unchanged");
+  CLI::App* update = app.add_subcommand(
+      "update", "Re-index only added, changed and deleted files of an existing index");
+  add_index_opts(update);
+
+  CLI::App* info = app.add_subcommand("info", "Show what the index holds");
+  add_common(info, common, true);
+
+  std::string query, query_file, lang, glob, kind;
+  int limit = 10;
+  CLI::App* search = app.add_subcommand("search", "Search the index (lexical BM25 for now)");
+  search->add_option("query", query, "What to look for: words, identifiers, or a whole bug "
+                                     "report ('-' reads stdin)");
+  search->add_option("--query,-q", query, "Same as the positional query");
+  search->add_option("--query-file", query_file, "Read the query from FILE ('-' for stdin)");
+  add_common(search, common, false);
+  search->add_option("--limit,-n", limit, "Number of results")->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  search->add_option("--lang", lang, "Only this language (e.g. python, cpp, ts)");
+  search->add_option("--path-glob", glob, "Only paths matching this glob (e.g. 'src/*')");
+  search->add_option("--kind", kind, "Only this chunk kind (function, method, class, ...)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  try {
+    if (*index) return cmd_index(common, false, force, progress, quiet, max_kib, threads);
+    if (*update) return cmd_index(common, true, false, progress, quiet, max_kib, threads);
+    if (*info) return cmd_info(common);
+    if (*search) return cmd_search(common, query, query_file, limit, lang, glob, kind);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "pampax: internal error: %s\n", e.what());
+    return 1;
+  }
+  return 2;
+}
+
+}  // namespace pampax

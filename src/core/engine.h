@@ -1,0 +1,87 @@
+// Engine: the one API that the CLI, the MCP server and the HTTP server use. It owns the
+// index of one repository root (ROOT/.pampax/index.db) and runs indexing and searches.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "parse/chunker.h"
+#include "scan/walker.h"
+#include "search/lexical.h"
+#include "store/index_store.h"
+#include "util/progress.h"
+#include "util/status.h"
+
+namespace pampax {
+
+struct IndexOptions {
+  ScanOptions scan;
+  ChunkOptions chunk;
+  int threads = 0;               // parse threads; 0 = all cores
+  size_t batch_files = 256;      // files per write transaction
+  bool force = false;            // re-parse every file even when unchanged
+  ProgressSink* progress = nullptr;
+};
+
+struct SkipNote {
+  std::string path, reason, detail;
+};
+
+struct IndexReport {
+  uint64_t files_seen = 0;       // listed by the walker
+  uint64_t files_indexed = 0;    // parsed and written (new or changed)
+  uint64_t files_unchanged = 0;
+  uint64_t files_deleted = 0;
+  uint64_t files_touched = 0;    // content unchanged, only mtime moved
+  uint64_t chunks = 0, symbols = 0, refs = 0;  // written in this run
+  uint64_t bytes = 0, lines = 0;               // of the files parsed in this run
+  uint64_t fallback_files = 0;   // parsed without a grammar because the grammar failed
+  double seconds = 0;
+  std::vector<SkipNote> skipped; // too large, binary, unreadable, ...
+  std::vector<std::string> warnings;
+};
+
+struct IndexInfo {
+  std::string root, db_path;
+  IndexCounts counts;
+  uint64_t db_bytes = 0;         // index.db plus its WAL
+  uint64_t source_bytes = 0, source_lines = 0;
+  std::string last_update;       // ISO-8601 UTC, "" if never completed
+  int schema_version = 0;
+};
+
+class Engine {
+ public:
+  enum class Mode {
+    kRead,    // the index must exist; searches only
+    kWrite,   // creates the index when missing
+  };
+
+  // Errors: kNotFound when root does not exist ("path does not exist") or, in kRead mode,
+  // when there is no index yet (the message says to run `pampax index`); kCorrupt with the
+  // rebuild command when the database is damaged.
+  static Result<std::unique_ptr<Engine>> open(const std::filesystem::path& root, Mode mode);
+
+  // Brings the index up to date with the tree: parses added and changed files, drops deleted
+  // ones. Safe to interrupt at any moment: committed batches stay, the rest is redone by the
+  // next call. REQUIRES: opened in kWrite mode.
+  Result<IndexReport> index(const IndexOptions& options);
+
+  Result<IndexInfo> info();
+  Result<std::vector<SearchHit>> search(const SearchRequest& req);
+
+  IndexStore& store() { return *store_; }
+  const std::filesystem::path& root() const { return root_; }
+
+  static std::filesystem::path db_path_for(const std::filesystem::path& root);
+
+ private:
+  Engine(std::filesystem::path root, std::unique_ptr<IndexStore> store)
+      : root_(std::move(root)), store_(std::move(store)) {}
+  std::filesystem::path root_;
+  std::unique_ptr<IndexStore> store_;
+};
+
+}  // namespace pampax

@@ -1,0 +1,16 @@
+// The index pipeline: walk -> diff against the index -> read + hash -> parse (all cores)
+// -> one writer committing batches. Internal to core/; the Engine is the public face.
+#pragma once
+#include <filesystem>
+
+#include "core/engine.h"
+
+namespace pampax {
+
+Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& store,
+                              const IndexOptions& options);
+
+// Converts parser output into what the store writes (compresses chunk text, groups refs).
+FileWrite to_file_write(const std::string& path, std::string_view content, const ParsedFile& pf);
+
+}  // namespace pampax

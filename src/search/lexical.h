@@ -1,0 +1,53 @@
+// Lexical (BM25) search over the FTS5 index, with identifier-aware query terms.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "search/query.h"
+#include "store/index_store.h"
+#include "util/status.h"
+
+namespace pampax {
+
+struct SearchRequest {
+  std::string query;
+  int limit = 10;
+  SearchFilters filters;
+};
+
+struct SearchHit {
+  int64_t chunk_id = 0;
+  std::string path, lang, kind, symbol;  // symbol: qualified name, "" for code/text chunks
+  uint32_t start_line = 0, end_line = 0;
+  double score = 0;
+  std::string snippet;  // a few lines of the chunk around the best-matching line
+};
+
+// Per-column BM25 weights: path, symbol, doc, body.
+struct LexicalWeights {
+  double path = 2.0, symbol = 4.0, doc = 1.5, body = 1.0;
+};
+
+class LexicalSearcher {
+ public:
+  explicit LexicalSearcher(IndexStore& store, LexicalWeights w = {}) : store_(store), w_(w) {}
+
+  // Empty query (no searchable terms) gives kInvalidArgument. Results best first.
+  Result<std::vector<SearchHit>> search(const SearchRequest& req);
+
+  // The FTS5 expression a query turns into (for --explain and tests).
+  Result<std::string> match_expression(const ParsedQuery& q);
+
+ private:
+  IndexStore& store_;
+  LexicalWeights w_;
+};
+
+// Picks up to `max_lines` consecutive lines of `text` around the line with the most query
+// terms; lines are cut at 200 bytes. `first_line` is the line number of text's first line;
+// the snippet does not carry line numbers.
+std::string make_snippet(const std::string& text, const std::vector<QueryTerm>& terms,
+                         int max_lines = 3);
+
+}  // namespace pampax

@@ -1,0 +1,91 @@
+#include "search/query.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "util/ident.h"
+
+namespace pampax {
+namespace {
+
+const std::unordered_set<std::string_view>& stop_words() {
+  static const std::unordered_set<std::string_view> kWords = {
+      "a", "about", "above", "after", "again", "against", "all", "also", "am", "an", "and",
+      "any", "are", "as", "at", "be", "because", "been", "before", "being", "below", "between",
+      "both", "but", "by", "can", "could", "did", "do", "does", "doing", "down", "during",
+      "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her",
+      "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its",
+      "itself", "just", "me", "more", "most", "my", "no", "nor", "not", "now", "of", "off",
+      "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own", "same", "she",
+      "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them",
+      "then", "there", "these", "they", "this", "those", "through", "to", "too", "under",
+      "until", "up", "very", "was", "we", "were", "what", "when", "where", "which", "while",
+      "who", "whom", "why", "will", "with", "would", "you", "your", "yours", "s", "t", "d",
+      "ll", "m", "re", "ve", "e", "g", "eg", "ie", "etc", "please", "thanks", "hi", "hello",
+      "want", "need", "like", "get", "way", "one", "using", "use", "used", "find", "show",
+      "code", "there", "something", "thing", "things", "does", "doesn", "don", "isn", "aren",
+      "wasn", "didn", "shouldn", "won", "let", "lets", "may", "might", "must", "shall"};
+  return kWords;
+}
+
+bool looks_like_identifier(std::string_view w) {
+  bool lower = false, upper_after_lower = false;
+  for (size_t i = 0; i < w.size(); ++i) {
+    char c = w[i];
+    if (c == '_' && i > 0 && i + 1 < w.size()) return true;
+    if (c >= 'a' && c <= 'z') lower = true;
+    if (c >= 'A' && c <= 'Z' && lower) upper_after_lower = true;
+  }
+  return upper_after_lower;
+}
+
+}  // namespace
+
+bool is_stop_word(std::string_view w) { return stop_words().count(w) > 0; }
+
+ParsedQuery parse_query(std::string_view text) {
+  ParsedQuery q;
+  q.raw = std::string(text);
+  std::unordered_map<std::string, size_t> index;
+  std::vector<QueryTerm> all;
+  int words = 0;
+  bool any_identifier = false;
+  for_each_term(text, [&](std::string_view term, bool colocated, int s, int e) {
+    std::string_view original = text.substr(static_cast<size_t>(s), static_cast<size_t>(e - s));
+    bool ident = looks_like_identifier(original);
+    if (!colocated) {
+      ++words;
+      any_identifier |= ident;
+    }
+    auto [it, inserted] = index.emplace(std::string(term), all.size());
+    if (inserted) all.push_back(QueryTerm{std::string(term), 0, false, false});
+    QueryTerm& t = all[it->second];
+    ++t.occurrences;
+    t.whole |= !colocated;
+    t.identifier |= ident;
+  });
+  q.identifier_like = words == 1 && any_identifier;
+  for (QueryTerm& t : all) {
+    // Identifier words are never stop words ("get" in getUser is the name, not filler).
+    if (t.identifier || !is_stop_word(t.text)) q.terms.push_back(t);
+  }
+  if (q.terms.empty()) q.terms = std::move(all);  // "this", "return": search them anyway
+  return q;
+}
+
+std::string fts_or_expression(const std::vector<std::string>& terms) {
+  std::string out;
+  for (const std::string& t : terms) {
+    if (!out.empty()) out += " OR ";
+    out += '"';
+    for (char c : t) {
+      if (c == '"') out += '"';  // FTS5 escapes a quote by doubling it
+      out += c;
+    }
+    out += '"';
+  }
+  return out;
+}
+
+}  // namespace pampax

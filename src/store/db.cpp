@@ -1,0 +1,244 @@
+#include "store/db.h"
+
+#include <sqlite3.h>
+
+#include <cstring>
+
+#include "util/compress.h"
+#include "util/ident.h"
+
+namespace pampax {
+namespace {
+
+// ---- FTS5 tokenizer "pampax" ----------------------------------------------------------
+// Document mode: every word is emitted whole (lowercased), then its identifier sub-words as
+// colocated tokens, so "getUserName" is found by `getusername`, `get`, `user` and `name`.
+// Query mode: words are emitted whole only; the query builder adds sub-words explicitly.
+struct PampaxTokenizer {};
+
+int tok_create(void*, const char**, int, Fts5Tokenizer** out) {
+  *out = reinterpret_cast<Fts5Tokenizer*>(new PampaxTokenizer());
+  return SQLITE_OK;
+}
+void tok_delete(Fts5Tokenizer* t) { delete reinterpret_cast<PampaxTokenizer*>(t); }
+
+int tok_tokenize(Fts5Tokenizer*, void* ctx, int flags, const char* text, int n,
+                 int (*emit)(void*, int, const char*, int, int, int)) {
+  bool query = (flags & FTS5_TOKENIZE_QUERY) != 0;
+  int rc = SQLITE_OK;
+  for_each_term(std::string_view(text, static_cast<size_t>(n)),
+                [&](std::string_view term, bool colocated, int s, int e) {
+                  if (rc != SQLITE_OK) return;
+                  if (query && colocated) return;
+                  rc = emit(ctx, colocated ? FTS5_TOKEN_COLOCATED : 0, term.data(),
+                            static_cast<int>(term.size()), s, e);
+                });
+  return rc;
+}
+
+fts5_api* get_fts5_api(sqlite3* db) {
+  fts5_api* api = nullptr;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, nullptr) != SQLITE_OK) return nullptr;
+  sqlite3_bind_pointer(st, 1, &api, "fts5_api_ptr", nullptr);
+  sqlite3_step(st);
+  sqlite3_finalize(st);
+  return api;
+}
+
+// pampax_unzstd(blob): the text of a zstd-compressed chunk body (used by the fts_src view).
+void sql_unzstd(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  const void* p = sqlite3_value_blob(argv[0]);
+  int n = sqlite3_value_bytes(argv[0]);
+  if (!p || n == 0) {
+    sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+    return;
+  }
+  auto r = zstd_decompress(std::string_view(static_cast<const char*>(p), static_cast<size_t>(n)));
+  if (!r.ok()) {
+    sqlite3_result_error(ctx, r.status().message().c_str(), -1);
+    sqlite3_result_error_code(ctx, SQLITE_CORRUPT);
+    return;
+  }
+  std::string& s = r.value();
+  sqlite3_result_text64(ctx, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+Status status_from(sqlite3* db, int rc, std::string_view context) {
+  int primary = rc & 0xff;
+  std::string msg(context);
+  msg += ": ";
+  msg += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) return Corrupt(std::move(msg));
+  if (primary == SQLITE_CANTOPEN || primary == SQLITE_IOERR || primary == SQLITE_FULL ||
+      primary == SQLITE_READONLY || primary == SQLITE_PERM)
+    return IoError(std::move(msg));
+  return Internal(std::move(msg));
+}
+
+}  // namespace
+
+// ---- Stmt -------------------------------------------------------------------------------
+Stmt& Stmt::operator=(Stmt&& o) noexcept {
+  if (this != &o) {
+    if (s_) sqlite3_finalize(s_);
+    s_ = o.s_;
+    db_ = o.db_;
+    o.s_ = nullptr;
+  }
+  return *this;
+}
+Stmt::~Stmt() {
+  if (s_) sqlite3_finalize(s_);
+}
+Stmt& Stmt::bind(int i, int64_t v) {
+  sqlite3_bind_int64(s_, i, v);
+  return *this;
+}
+Stmt& Stmt::bind(int i, double v) {
+  sqlite3_bind_double(s_, i, v);
+  return *this;
+}
+Stmt& Stmt::bind(int i, std::string_view t) {
+  sqlite3_bind_text(s_, i, t.data(), static_cast<int>(t.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::bind_blob(int i, std::string_view b) {
+  sqlite3_bind_blob(s_, i, b.data(), static_cast<int>(b.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+Stmt& Stmt::bind_null(int i) {
+  sqlite3_bind_null(s_, i);
+  return *this;
+}
+bool Stmt::step() {
+  if (!s_) {
+    if (status_.ok()) status_ = Internal("statement failed to prepare");
+    return false;
+  }
+  int rc = sqlite3_step(s_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc != SQLITE_DONE) status_ = status_from(db_, rc, "database error");
+  return false;
+}
+Status Stmt::run() {
+  while (step()) {
+  }
+  Status st = status_;
+  reset();
+  return st;
+}
+void Stmt::reset() {
+  if (s_) {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+    status_ = Status::Ok();
+  }
+}
+int64_t Stmt::col_int(int i) const { return sqlite3_column_int64(s_, i); }
+double Stmt::col_double(int i) const { return sqlite3_column_double(s_, i); }
+std::string_view Stmt::col_text(int i) const {
+  const unsigned char* p = sqlite3_column_text(s_, i);
+  if (!p) return {};
+  return {reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, i))};
+}
+std::string_view Stmt::col_blob(int i) const {
+  const void* p = sqlite3_column_blob(s_, i);
+  if (!p) return {};
+  return {static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, i))};
+}
+bool Stmt::col_null(int i) const { return sqlite3_column_type(s_, i) == SQLITE_NULL; }
+
+// ---- Db ---------------------------------------------------------------------------------
+Result<std::unique_ptr<Db>> Db::open(const std::string& path, Mode mode) {
+  int flags = SQLITE_OPEN_NOMUTEX;
+  switch (mode) {
+    case Mode::kReadOnly: flags |= SQLITE_OPEN_READONLY; break;
+    case Mode::kReadWrite: flags |= SQLITE_OPEN_READWRITE; break;
+    case Mode::kCreate: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+  }
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Status st = status_from(raw, rc, "cannot open index " + path);
+    sqlite3_close(raw);
+    return st;
+  }
+  std::unique_ptr<Db> db(new Db(raw, path));
+  sqlite3_busy_timeout(raw, 10000);
+  sqlite3_extended_result_codes(raw, 1);
+  // Reading the schema is the first real I/O: a foreign file fails here with NOTADB.
+  const char* pragmas =
+      "PRAGMA foreign_keys=OFF;"
+      "PRAGMA temp_store=MEMORY;"
+      "PRAGMA cache_size=-65536;"
+      "PRAGMA mmap_size=1073741824;";
+  if (Status st = db->exec(pragmas); !st.ok()) return st;
+  if (mode != Mode::kReadOnly) {
+    Stmt wal = db->must_prepare("PRAGMA journal_mode=WAL");
+    while (wal.step()) {
+    }
+    if (!wal.last_status().ok()) return wal.last_status();
+    if (Status st = db->exec("PRAGMA synchronous=NORMAL"); !st.ok()) return st;
+  }
+  fts5_api* api = get_fts5_api(raw);
+  if (!api) return Unsupported("this SQLite library was built without FTS5");
+  fts5_tokenizer tok{tok_create, tok_delete, tok_tokenize};
+  rc = api->xCreateTokenizer(api, "pampax", nullptr, &tok, nullptr);
+  if (rc != SQLITE_OK) return status_from(raw, rc, "cannot register the FTS5 tokenizer");
+  rc = sqlite3_create_function_v2(raw, "pampax_unzstd", 1,
+                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                  sql_unzstd, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return status_from(raw, rc, "cannot register SQL functions");
+  return db;
+}
+
+Db::~Db() { sqlite3_close_v2(db_); }
+
+Status Db::exec(std::string_view sql) {
+  std::string s(sql);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, s.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string m = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    Status st = status_from(db_, rc, "SQL failed");
+    return Status(st.code(), "database error in " + path_ + ": " + m);
+  }
+  return Status::Ok();
+}
+
+Result<Stmt> Db::prepare(std::string_view sql) {
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+  if (rc != SQLITE_OK) return status_from(db_, rc, "cannot prepare statement");
+  return Stmt(s, db_);
+}
+
+Stmt Db::must_prepare(std::string_view sql) {
+  auto r = prepare(sql);
+  if (!r.ok()) return Stmt(r.status());
+  return std::move(r).value();
+}
+
+int64_t Db::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+int Db::changes() const { return sqlite3_changes(db_); }
+Status Db::error_status(std::string_view context) const {
+  return status_from(db_, sqlite3_errcode(db_), context);
+}
+
+// ---- Transaction ------------------------------------------------------------------------
+Transaction::Transaction(Db& db) : db_(db) { begin_ = db_.exec("BEGIN IMMEDIATE"); }
+Transaction::~Transaction() {
+  if (!done_ && begin_.ok()) db_.exec("ROLLBACK");
+}
+Status Transaction::commit() {
+  done_ = true;
+  if (!begin_.ok()) return begin_;
+  Status st = db_.exec("COMMIT");
+  if (!st.ok()) db_.exec("ROLLBACK");
+  return st;
+}
+
+}  // namespace pampax

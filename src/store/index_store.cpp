@@ -1,0 +1,382 @@
+#include "store/index_store.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+
+#include "store/schema.h"
+#include "util/compress.h"
+
+namespace pampax {
+namespace {
+
+int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string join_lines(const std::vector<uint32_t>& lines) {
+  std::string s;
+  for (uint32_t l : lines) {
+    if (!s.empty()) s.push_back(',');
+    s += std::to_string(l);
+  }
+  return s;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<IndexStore>> IndexStore::open(const std::string& path, Db::Mode mode) {
+  auto db = Db::open(path, mode);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<IndexStore> store(new IndexStore(std::move(db).value()));
+  Status st = mode == Db::Mode::kCreate ? store->migrate() : store->check_schema();
+  if (!st.ok()) return st;
+  return store;
+}
+
+Status IndexStore::check_schema() {
+  Stmt q = db_->must_prepare(
+      "SELECT count(*) FROM sqlite_schema WHERE name IN ('meta','files','chunks','chunks_fts')");
+  if (!q.step()) {
+    const Status& st = q.last_status();
+    if (st.code() == Code::kCorrupt)
+      return Corrupt(db_->path() + " is not a readable SQLite database (" + st.message() +
+                     "). Rebuild it: delete the .pampax directory and run `pampax index`.");
+    return st;
+  }
+  if (q.col_int(0) != 4)
+    return Corrupt(db_->path() + " is not a pampax index. Move it away, then run `pampax index`.");
+  auto v = meta("schema_version");
+  int version = v ? std::atoi(v->c_str()) : 0;
+  if (version > kMigrationCount)
+    return Unsupported(db_->path() + " was written by a newer pampax (schema " +
+                       std::to_string(version) + ", this build knows " +
+                       std::to_string(kMigrationCount) + "). Upgrade pampax or rebuild the index.");
+  if (version < kMigrationCount) return migrate();
+  return Status::Ok();
+}
+
+Status IndexStore::migrate() {
+  Stmt has_meta = db_->must_prepare("SELECT 1 FROM sqlite_schema WHERE name='meta'");
+  int version = 0;
+  if (has_meta.step()) {
+    auto v = meta("schema_version");
+    version = v ? std::atoi(v->c_str()) : 0;
+  } else if (!has_meta.last_status().ok()) {
+    return Corrupt(db_->path() + " is not a readable SQLite database (" +
+                   has_meta.last_status().message() +
+                   "). Rebuild it: delete the .pampax directory and run `pampax index`.");
+  } else {
+    Stmt any = db_->must_prepare("SELECT count(*) FROM sqlite_schema");
+    if (any.step() && any.col_int(0) > 0)
+      return Corrupt(db_->path() + " is a database of something else, not a pampax index. "
+                     "Move it away, then run `pampax index`.");
+  }
+  if (version > kMigrationCount)
+    return Unsupported(db_->path() + " was written by a newer pampax; upgrade pampax.");
+  for (int v = version; v < kMigrationCount; ++v) {
+    PAMPAX_RETURN_IF_ERROR(db_->exec("BEGIN IMMEDIATE"));
+    Status st = db_->exec(kMigrations[v]);
+    if (st.ok()) st = set_meta("schema_version", std::to_string(v + 1));
+    if (!st.ok()) {
+      db_->exec("ROLLBACK");
+      return st;
+    }
+    PAMPAX_RETURN_IF_ERROR(db_->exec("COMMIT"));
+  }
+  return Status::Ok();
+}
+
+Status IndexStore::begin() { return db_->exec("BEGIN IMMEDIATE"); }
+Status IndexStore::commit() { return db_->exec("COMMIT"); }
+Status IndexStore::rollback() { return db_->exec("ROLLBACK"); }
+
+std::optional<std::string> IndexStore::meta(const std::string& key) {
+  Stmt q = db_->must_prepare("SELECT value FROM meta WHERE key=?1");
+  q.bind(1, key);
+  if (!q.step()) return std::nullopt;
+  return std::string(q.col_text(0));
+}
+
+Status IndexStore::set_meta(const std::string& key, const std::string& value) {
+  Stmt q = db_->must_prepare("INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)");
+  q.bind(1, key).bind(2, value);
+  return q.run();
+}
+
+Result<int64_t> IndexStore::file_id(const std::string& path) {
+  if (!sel_file_id_) sel_file_id_ = db_->must_prepare("SELECT id FROM files WHERE path=?1");
+  sel_file_id_.bind(1, path);
+  int64_t id = 0;
+  if (sel_file_id_.step()) id = sel_file_id_.col_int(0);
+  Status st = sel_file_id_.last_status();
+  sel_file_id_.reset();
+  if (!st.ok()) return st;
+  return id;
+}
+
+Status IndexStore::delete_file_rows(int64_t id) {
+  // The FTS entries must go first: FTS5 reads the old text back through fts_src to remove it.
+  static constexpr const char* kSql[] = {
+      "INSERT INTO chunks_fts(chunks_fts, rowid, path, symbol, doc, body) "
+      "SELECT 'delete', id, path, symbol, doc, body FROM fts_src "
+      "WHERE id IN (SELECT id FROM chunks WHERE file_id=?1)",
+      "DELETE FROM chunks WHERE file_id=?1",
+      "DELETE FROM symbols WHERE file_id=?1",
+      "DELETE FROM refs WHERE file_id=?1",
+  };
+  for (const char* sql : kSql) {
+    Stmt q = db_->must_prepare(sql);
+    q.bind(1, id);
+    PAMPAX_RETURN_IF_ERROR(q.run());
+  }
+  return Status::Ok();
+}
+
+Status IndexStore::put_file(const FileWrite& w) {
+  auto existing = file_id(w.path);
+  if (!existing.ok()) return existing.status();
+  int64_t fid = *existing;
+  if (fid != 0) {
+    PAMPAX_RETURN_IF_ERROR(delete_file_rows(fid));
+    if (!upd_file_)
+      upd_file_ = db_->must_prepare(
+          "UPDATE files SET lang=?2, size=?3, mtime_ns=?4, content_hash=?5, lines=?6, status=?7, "
+          "indexed_at=?8 WHERE id=?1");
+    upd_file_.bind(1, fid);
+    upd_file_.bind(2, w.lang).bind(3, static_cast<int64_t>(w.size)).bind(4, w.mtime_ns);
+    upd_file_.bind(5, w.content_hash).bind(6, w.lines).bind(7, w.status).bind(8, now_seconds());
+    PAMPAX_RETURN_IF_ERROR(upd_file_.run());
+  } else {
+    if (!ins_file_)
+      ins_file_ = db_->must_prepare(
+          "INSERT INTO files(path, lang, size, mtime_ns, content_hash, lines, status, indexed_at) "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    ins_file_.bind(1, w.path).bind(2, w.lang).bind(3, static_cast<int64_t>(w.size));
+    ins_file_.bind(4, w.mtime_ns).bind(5, w.content_hash).bind(6, w.lines).bind(7, w.status);
+    ins_file_.bind(8, now_seconds());
+    PAMPAX_RETURN_IF_ERROR(ins_file_.run());
+    fid = db_->last_insert_rowid();
+  }
+
+  std::vector<int64_t> symbol_ids(w.symbols.size(), 0);
+  if (!ins_symbol_)
+    ins_symbol_ = db_->must_prepare(
+        "INSERT INTO symbols(file_id, name, qualified_name, kind, parent_id, signature, "
+        "start_line, end_line) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  for (size_t i = 0; i < w.symbols.size(); ++i) {
+    const StoredSymbol& s = w.symbols[i];
+    ins_symbol_.bind(1, fid).bind(2, s.name).bind(3, s.qualified_name).bind(4, s.kind);
+    // Parents precede children in the vector; anything else is stored as top level.
+    if (s.parent >= 0 && static_cast<size_t>(s.parent) < i)
+      ins_symbol_.bind(5, symbol_ids[static_cast<size_t>(s.parent)]);
+    else
+      ins_symbol_.bind_null(5);
+    ins_symbol_.bind(6, s.signature).bind(7, s.start_line).bind(8, s.end_line);
+    PAMPAX_RETURN_IF_ERROR(ins_symbol_.run());
+    symbol_ids[i] = db_->last_insert_rowid();
+  }
+
+  if (!ins_chunk_)
+    ins_chunk_ = db_->must_prepare(
+        "INSERT INTO chunks(file_id, symbol_id, kind, name, qualified_name, signature, doc, "
+        "header, start_line, end_line, start_byte, end_byte, tokens, content_hash, body) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+  for (const StoredChunk& c : w.chunks) {
+    ins_chunk_.bind(1, fid);
+    if (c.symbol >= 0 && static_cast<size_t>(c.symbol) < symbol_ids.size())
+      ins_chunk_.bind(2, symbol_ids[static_cast<size_t>(c.symbol)]);
+    else
+      ins_chunk_.bind_null(2);
+    ins_chunk_.bind(3, c.kind).bind(4, c.name).bind(5, c.qualified_name).bind(6, c.signature);
+    ins_chunk_.bind(7, c.doc).bind(8, c.header).bind(9, c.start_line).bind(10, c.end_line);
+    ins_chunk_.bind(11, c.start_byte).bind(12, c.end_byte).bind(13, c.tokens);
+    ins_chunk_.bind(14, c.content_hash).bind_blob(15, c.body_zstd);
+    PAMPAX_RETURN_IF_ERROR(ins_chunk_.run());
+  }
+
+  if (!ins_fts_)
+    ins_fts_ = db_->must_prepare(
+        "INSERT INTO chunks_fts(rowid, path, symbol, doc, body) "
+        "SELECT id, path, symbol, doc, body FROM fts_src "
+        "WHERE id IN (SELECT id FROM chunks WHERE file_id=?1)");
+  ins_fts_.bind(1, fid);
+  PAMPAX_RETURN_IF_ERROR(ins_fts_.run());
+
+  if (!ins_ref_)
+    ins_ref_ = db_->must_prepare(
+        "INSERT OR REPLACE INTO refs(symbol_name, file_id, lines) VALUES(?1, ?2, ?3)");
+  for (const StoredRef& r : w.refs) {
+    ins_ref_.bind(1, r.name).bind(2, fid).bind(3, join_lines(r.lines));
+    PAMPAX_RETURN_IF_ERROR(ins_ref_.run());
+  }
+  return Status::Ok();
+}
+
+Status IndexStore::touch_file(const std::string& path, uint64_t size, int64_t mtime_ns) {
+  Stmt q = db_->must_prepare("UPDATE files SET size=?2, mtime_ns=?3 WHERE path=?1");
+  q.bind(1, path).bind(2, static_cast<int64_t>(size)).bind(3, mtime_ns);
+  return q.run();
+}
+
+Status IndexStore::delete_file(const std::string& path) {
+  auto id = file_id(path);
+  if (!id.ok()) return id.status();
+  if (*id == 0) return Status::Ok();
+  PAMPAX_RETURN_IF_ERROR(delete_file_rows(*id));
+  Stmt q = db_->must_prepare("DELETE FROM files WHERE id=?1");
+  q.bind(1, *id);
+  return q.run();
+}
+
+Result<std::map<std::string, FileRow>> IndexStore::list_files() {
+  std::map<std::string, FileRow> out;
+  Stmt q = db_->must_prepare("SELECT id, path, lang, size, mtime_ns, content_hash FROM files");
+  while (q.step()) {
+    FileRow r;
+    r.id = q.col_int(0);
+    r.path = q.col_text(1);
+    r.lang = q.col_text(2);
+    r.size = static_cast<uint64_t>(q.col_int(3));
+    r.mtime_ns = q.col_int(4);
+    r.content_hash = q.col_text(5);
+    out.emplace(r.path, std::move(r));
+  }
+  if (!q.last_status().ok()) return q.last_status();
+  return out;
+}
+
+Result<IndexCounts> IndexStore::counts() {
+  IndexCounts c;
+  struct {
+    const char* sql;
+    int64_t* out;
+  } scalars[] = {{"SELECT count(*) FROM files", &c.files},
+                 {"SELECT count(*) FROM chunks", &c.chunks},
+                 {"SELECT count(*) FROM symbols", &c.symbols},
+                 {"SELECT count(*) FROM refs", &c.refs}};
+  for (auto& s : scalars) {
+    Stmt q = db_->must_prepare(s.sql);
+    if (q.step()) *s.out = q.col_int(0);
+    if (!q.last_status().ok()) return q.last_status();
+  }
+  Stmt q = db_->must_prepare(
+      "SELECT lang, count(*) AS n FROM files GROUP BY lang ORDER BY n DESC, lang");
+  while (q.step()) c.languages.emplace_back(std::string(q.col_text(0)), q.col_int(1));
+  if (!q.last_status().ok()) return q.last_status();
+  return c;
+}
+
+Result<std::vector<FtsHit>> IndexStore::fts_search(const std::string& match,
+                                                   const SearchFilters& f,
+                                                   const double w[4], int limit) {
+  std::string sql =
+      "SELECT chunks_fts.rowid, bm25(chunks_fts, ?1, ?2, ?3, ?4) AS s FROM chunks_fts";
+  bool filtered = !f.lang.empty() || !f.path_glob.empty() || !f.kind.empty();
+  if (filtered) sql += " JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id";
+  sql += " WHERE chunks_fts MATCH ?5";
+  if (!f.lang.empty()) sql += " AND f.lang = ?6";
+  if (!f.path_glob.empty()) sql += " AND f.path GLOB ?7";
+  if (!f.kind.empty()) sql += " AND c.kind = ?8";
+  sql += " ORDER BY s LIMIT ?9";
+  auto q = db_->prepare(sql);
+  if (!q.ok()) return q.status();
+  Stmt& s = q.value();
+  for (int i = 0; i < 4; ++i) s.bind(i + 1, w[i]);
+  s.bind(5, match);
+  if (!f.lang.empty()) s.bind(6, f.lang);
+  if (!f.path_glob.empty()) s.bind(7, f.path_glob);
+  if (!f.kind.empty()) s.bind(8, f.kind);
+  s.bind(9, limit);
+  std::vector<FtsHit> hits;
+  while (s.step()) hits.push_back({s.col_int(0), -s.col_double(1)});
+  if (!s.last_status().ok()) return s.last_status();
+  return hits;
+}
+
+Result<int64_t> IndexStore::term_doc_count(const std::string& term) {
+  // fts5vocab over the same index, created lazily in the temp schema (no disk change).
+  Stmt mk = db_->must_prepare(
+      "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pampax_vocab USING fts5vocab(main, chunks_fts, row)");
+  PAMPAX_RETURN_IF_ERROR(mk.run());
+  Stmt q = db_->must_prepare("SELECT doc FROM temp.pampax_vocab WHERE term = ?1");
+  q.bind(1, term);
+  int64_t n = 0;
+  if (q.step()) n = q.col_int(0);
+  if (!q.last_status().ok()) return q.last_status();
+  return n;
+}
+
+static constexpr const char* kChunkSelect =
+    "SELECT c.id, f.path, f.lang, c.kind, c.name, c.qualified_name, c.signature, c.doc, "
+    "c.header, c.start_line, c.end_line, c.start_byte, c.end_byte, c.tokens, c.body "
+    "FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?1";
+
+static Result<ChunkRow> read_chunk_row(Stmt& q) {
+  ChunkRow r;
+  r.id = q.col_int(0);
+  r.path = q.col_text(1);
+  r.lang = q.col_text(2);
+  r.kind = q.col_text(3);
+  r.name = q.col_text(4);
+  r.qualified_name = q.col_text(5);
+  r.signature = q.col_text(6);
+  r.doc = q.col_text(7);
+  r.header = q.col_text(8);
+  r.start_line = static_cast<uint32_t>(q.col_int(9));
+  r.end_line = static_cast<uint32_t>(q.col_int(10));
+  r.start_byte = static_cast<uint32_t>(q.col_int(11));
+  r.end_byte = static_cast<uint32_t>(q.col_int(12));
+  r.tokens = static_cast<uint32_t>(q.col_int(13));
+  auto text = zstd_decompress(q.col_blob(14));
+  if (!text.ok()) return text.status();
+  r.text = std::move(text).value();
+  return r;
+}
+
+Result<ChunkRow> IndexStore::get_chunk(int64_t id) {
+  Stmt q = db_->must_prepare(kChunkSelect);
+  q.bind(1, id);
+  if (!q.step()) {
+    if (!q.last_status().ok()) return q.last_status();
+    return NotFound("no chunk with id " + std::to_string(id) + " (the index may have been updated)");
+  }
+  return read_chunk_row(q);
+}
+
+Result<std::vector<ChunkRow>> IndexStore::get_chunks(const std::vector<int64_t>& ids) {
+  std::vector<ChunkRow> out;
+  Stmt q = db_->must_prepare(kChunkSelect);
+  for (int64_t id : ids) {
+    q.bind(1, id);
+    if (q.step()) {
+      auto r = read_chunk_row(q);
+      if (!r.ok()) return r.status();
+      out.push_back(std::move(r).value());
+    }
+    if (!q.last_status().ok()) return q.last_status();
+    q.reset();
+  }
+  return out;
+}
+
+Result<std::string> IndexStore::integrity_check() {
+  std::string problems;
+  Stmt q = db_->must_prepare("PRAGMA integrity_check");
+  while (q.step()) {
+    std::string_view line = q.col_text(0);
+    if (line != "ok") {
+      problems += line;
+      problems += '\n';
+    }
+  }
+  if (!q.last_status().ok()) return q.last_status();
+  Stmt fts = db_->must_prepare("INSERT INTO chunks_fts(chunks_fts) VALUES('integrity-check')");
+  Status st = fts.run();
+  if (!st.ok()) problems += "full-text index: " + st.message() + "\n";
+  return problems.empty() ? std::string("ok") : problems;
+}
+
+}  // namespace pampax

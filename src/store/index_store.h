@@ -1,0 +1,136 @@
+// The index database: schema, migrations, writes of whole files, and the reads that search
+// and the CLI need. Knows SQLite and the schema; knows nothing of tree-sitter or ranking.
+//
+// Layout (docs/formats.md has the full schema): files -> symbols, chunks, refs; chunks_fts is
+// an external-content FTS5 table over the view fts_src, whose `body` column decompresses the
+// chunk text on demand. Writing a file replaces everything stored for its path in one call;
+// callers group calls into transactions (IndexStore::begin()).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/db.h"
+#include "util/status.h"
+
+namespace pampax {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct StoredSymbol {
+  std::string name, qualified_name, kind, signature;
+  uint32_t start_line = 0, end_line = 0;
+  int32_t parent = -1;  // index into FileWrite::symbols
+};
+
+struct StoredChunk {
+  std::string kind, name, qualified_name, signature, doc, header;
+  uint32_t start_line = 0, end_line = 0, start_byte = 0, end_byte = 0, tokens = 0;
+  int32_t symbol = -1;        // index into FileWrite::symbols
+  std::string content_hash;   // of the chunk text
+  std::string body_zstd;      // zstd frame of the chunk text (bytes start_byte..end_byte)
+};
+
+struct StoredRef {
+  std::string name;
+  std::vector<uint32_t> lines;  // ascending
+};
+
+// Everything known about one file, replaced as a unit.
+struct FileWrite {
+  std::string path, lang, content_hash;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  uint32_t lines = 0;
+  std::string status;  // "ok", or "fallback: <reason>" when the grammar was not used
+  std::vector<StoredSymbol> symbols;
+  std::vector<StoredChunk> chunks;
+  std::vector<StoredRef> refs;
+};
+
+struct FileRow {
+  int64_t id = 0;
+  std::string path, lang, content_hash;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+};
+
+struct ChunkRow {
+  int64_t id = 0;
+  std::string path, lang, kind, name, qualified_name, signature, doc, header;
+  uint32_t start_line = 0, end_line = 0, start_byte = 0, end_byte = 0, tokens = 0;
+  std::string text;  // decompressed chunk text (without header)
+};
+
+struct IndexCounts {
+  int64_t files = 0, chunks = 0, symbols = 0, refs = 0;
+  std::vector<std::pair<std::string, int64_t>> languages;  // lang -> files, most first
+};
+
+struct SearchFilters {
+  std::string lang;       // "" = any; a lang_name()
+  std::string path_glob;  // "" = any; SQLite GLOB over the relative path
+  std::string kind;       // "" = any; chunk kind
+};
+
+struct FtsHit {
+  int64_t chunk_id = 0;
+  double score = 0;  // higher is better (negated bm25)
+};
+
+class IndexStore {
+ public:
+  // kCreate makes a new database (or opens an existing one) and migrates it to the current
+  // schema. kReadWrite/kReadOnly require an existing pampax index: a database without the
+  // schema gives kCorrupt ("not a pampax index"), one from a newer pampax gives kUnsupported.
+  static Result<std::unique_ptr<IndexStore>> open(const std::string& path, Db::Mode mode);
+
+  Db& db() { return *db_; }
+
+  // Transactions group file writes; one writer at a time (BEGIN IMMEDIATE waits on others).
+  Status begin();
+  Status commit();
+  Status rollback();
+
+  // Replaces everything stored for w.path (inserts when new). REQUIRES: inside begin/commit.
+  Status put_file(const FileWrite& w);
+  // Records a new size/mtime for a file whose content hash did not change.
+  Status touch_file(const std::string& path, uint64_t size, int64_t mtime_ns);
+  // Removes a file and all its rows. Missing paths are not an error.
+  Status delete_file(const std::string& path);
+
+  Result<std::map<std::string, FileRow>> list_files();
+  Result<IndexCounts> counts();
+
+  std::optional<std::string> meta(const std::string& key);
+  Status set_meta(const std::string& key, const std::string& value);
+
+  // BM25 search. `match` is an FTS5 MATCH expression; weights apply to the columns
+  // (path, symbol, doc, body). Returns up to `limit` hits, best first.
+  Result<std::vector<FtsHit>> fts_search(const std::string& match, const SearchFilters& filters,
+                                         const double weights[4], int limit);
+  // Number of chunks whose text contains `term` (a single lowercase token), 0 if none.
+  Result<int64_t> term_doc_count(const std::string& term);
+
+  Result<ChunkRow> get_chunk(int64_t id);
+  // For a batch of hits: metadata plus text, in the order given. Missing ids are skipped.
+  Result<std::vector<ChunkRow>> get_chunks(const std::vector<int64_t>& ids);
+
+  // PRAGMA integrity_check plus FTS5's own integrity-check. "ok" or the problems found.
+  Result<std::string> integrity_check();
+
+ private:
+  explicit IndexStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}
+  Status migrate();
+  Status check_schema();
+  Result<int64_t> file_id(const std::string& path);
+  Status delete_file_rows(int64_t file_id);
+
+  std::unique_ptr<Db> db_;
+  Stmt ins_file_, upd_file_, ins_symbol_, ins_chunk_, ins_fts_, ins_ref_, sel_file_id_;
+};
+
+}  // namespace pampax

@@ -1,0 +1,79 @@
+// The SQL schema of the index, one migration per schema version.
+#pragma once
+#include <string_view>
+
+namespace pampax {
+
+// kMigrations[v] upgrades a database at schema version v to v + 1 (v = 0: empty database).
+inline constexpr std::string_view kMigrations[] = {
+    // 0 -> 1
+    R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE files(
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  lang TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  content_hash TEXT NOT NULL,
+  lines INTEGER NOT NULL,
+  status TEXT NOT NULL DEFAULT 'ok',
+  indexed_at INTEGER NOT NULL
+);
+CREATE TABLE symbols(
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  qualified_name TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  parent_id INTEGER,
+  signature TEXT NOT NULL,
+  start_line INTEGER NOT NULL,
+  end_line INTEGER NOT NULL
+);
+CREATE INDEX symbols_name ON symbols(name);
+CREATE INDEX symbols_file ON symbols(file_id);
+-- One row per (identifier, file): the lines where the file uses it, as ascending
+-- comma-separated numbers. Far smaller than a row per occurrence.
+CREATE TABLE refs(
+  symbol_name TEXT NOT NULL,
+  file_id INTEGER NOT NULL,
+  lines TEXT NOT NULL,
+  PRIMARY KEY(symbol_name, file_id)
+) WITHOUT ROWID;
+CREATE INDEX refs_file ON refs(file_id);
+CREATE TABLE chunks(
+  id INTEGER PRIMARY KEY,
+  file_id INTEGER NOT NULL,
+  symbol_id INTEGER,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  qualified_name TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  header TEXT NOT NULL,
+  start_line INTEGER NOT NULL,
+  end_line INTEGER NOT NULL,
+  start_byte INTEGER NOT NULL,
+  end_byte INTEGER NOT NULL,
+  tokens INTEGER NOT NULL,
+  content_hash TEXT NOT NULL,
+  body BLOB NOT NULL
+);
+CREATE INDEX chunks_file ON chunks(file_id);
+-- What the full-text index sees for a chunk. FTS5 reads it back through this view to delete
+-- entries and to verify itself, so the text is stored once (compressed, in chunks.body).
+CREATE VIEW fts_src(id, path, symbol, doc, body) AS
+  SELECT c.id, f.path, c.name || ' ' || c.qualified_name, c.doc,
+         c.header || char(10) || pampax_unzstd(c.body)
+  FROM chunks c JOIN files f ON f.id = c.file_id;
+CREATE VIRTUAL TABLE chunks_fts USING fts5(
+  path, symbol, doc, body,
+  content='fts_src', content_rowid='id', tokenize='pampax'
+);
+)sql",
+};
+
+inline constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
+
+}  // namespace pampax

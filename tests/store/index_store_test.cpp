@@ -1,0 +1,186 @@
+#include "store/index_store.h"
+
+#include <gtest/gtest.h>
+
+#include "../test_util.h"
+#include "util/compress.h"
+#include "util/hash.h"
+
+namespace pampax {
+namespace {
+
+using testing::TempDir;
+
+StoredChunk chunk(std::string kind, std::string name, std::string text, uint32_t line) {
+  StoredChunk c;
+  c.kind = std::move(kind);
+  c.name = name;
+  c.qualified_name = name;
+  c.start_line = line;
+  c.end_line = line + 2;
+  c.end_byte = static_cast<uint32_t>(text.size());
+  c.tokens = static_cast<uint32_t>(text.size() / 4 + 1);
+  c.content_hash = content_hash(text);
+  c.body_zstd = zstd_compress(text);
+  return c;
+}
+
+FileWrite file(std::string path, std::vector<StoredChunk> chunks) {
+  FileWrite w;
+  w.path = std::move(path);
+  w.lang = "cpp";
+  w.content_hash = content_hash(w.path);
+  w.size = 100;
+  w.lines = 10;
+  w.chunks = std::move(chunks);
+  w.symbols.push_back({"parseConfig", "Config.parseConfig", "method", "void parseConfig()", 1, 3, -1});
+  w.refs.push_back({"loadFile", {2, 5}});
+  return w;
+}
+
+std::vector<int64_t> search_ids(IndexStore& s, const std::string& match, SearchFilters f = {}) {
+  const double w[4] = {1, 1, 1, 1};
+  auto r = s.fts_search(match, f, w, 10);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  std::vector<int64_t> ids;
+  if (r.ok())
+    for (auto& h : *r) ids.push_back(h.chunk_id);
+  return ids;
+}
+
+TEST(IndexStore, WriteSearchReplaceDelete) {
+  TempDir dir;
+  auto s = IndexStore::open((dir / "index.db").string(), Db::Mode::kCreate);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  IndexStore& st = **s;
+  ASSERT_TRUE(st.begin().ok());
+  ASSERT_TRUE(st.put_file(file("src/config.cpp",
+                               {chunk("method", "parseConfig", "void parseConfig() { loadFile(); }", 1),
+                                chunk("code", "", "#include <string>\nint kMaxSize = 3;", 4)}))
+                  .ok());
+  ASSERT_TRUE(st.commit().ok());
+
+  // Whole identifier, sub-word, path token and SCREAMING_CASE part all match.
+  EXPECT_EQ(search_ids(st, "\"parseconfig\"").size(), 1u);
+  EXPECT_EQ(search_ids(st, "\"config\"").size(), 2u);  // path token matches both chunks
+  EXPECT_EQ(search_ids(st, "\"max\"").size(), 1u);
+  EXPECT_TRUE(search_ids(st, "\"nothing\"").empty());
+  EXPECT_EQ(search_ids(st, "\"config\"", SearchFilters{"cpp", "src/*", "method"}).size(), 1u);
+  EXPECT_TRUE(search_ids(st, "\"config\"", SearchFilters{"python", "", ""}).empty());
+
+  auto ids = search_ids(st, "\"loadfile\"");
+  ASSERT_EQ(ids.size(), 1u);
+  auto row = st.get_chunk(ids[0]);
+  ASSERT_TRUE(row.ok());
+  EXPECT_EQ(row->text, "void parseConfig() { loadFile(); }");
+  EXPECT_EQ(row->path, "src/config.cpp");
+
+  // Replacing the file removes the old text from the full-text index.
+  ASSERT_TRUE(st.begin().ok());
+  ASSERT_TRUE(st.put_file(file("src/config.cpp", {chunk("function", "readSettings", "int readSettings();", 1)})).ok());
+  ASSERT_TRUE(st.commit().ok());
+  EXPECT_TRUE(search_ids(st, "\"parseconfig\"").empty());
+  EXPECT_EQ(search_ids(st, "\"settings\"").size(), 1u);
+  auto counts = st.counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->files, 1);
+  EXPECT_EQ(counts->chunks, 1);
+  EXPECT_EQ(counts->symbols, 1);
+  EXPECT_EQ(counts->refs, 1);
+  EXPECT_EQ(*st.integrity_check(), "ok");
+
+  ASSERT_TRUE(st.begin().ok());
+  ASSERT_TRUE(st.delete_file("src/config.cpp").ok());
+  ASSERT_TRUE(st.delete_file("does/not/exist").ok());
+  ASSERT_TRUE(st.commit().ok());
+  EXPECT_TRUE(search_ids(st, "\"settings\"").empty());
+  EXPECT_EQ(st.counts()->chunks, 0);
+  EXPECT_EQ(*st.integrity_check(), "ok");
+}
+
+TEST(IndexStore, TermDocCount) {
+  TempDir dir;
+  auto s = IndexStore::open((dir / "index.db").string(), Db::Mode::kCreate);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->begin().ok());
+  ASSERT_TRUE((*s)->put_file(file("a.cpp", {chunk("code", "", "alpha beta", 1), chunk("code", "", "beta", 3)})).ok());
+  ASSERT_TRUE((*s)->commit().ok());
+  EXPECT_EQ(*(*s)->term_doc_count("beta"), 2);
+  EXPECT_EQ(*(*s)->term_doc_count("alpha"), 1);
+  EXPECT_EQ(*(*s)->term_doc_count("gamma"), 0);
+}
+
+TEST(IndexStore, ReopenKeepsDataAndSchemaVersion) {
+  TempDir dir;
+  std::string path = (dir / "index.db").string();
+  {
+    auto s = IndexStore::open(path, Db::Mode::kCreate);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->begin().ok());
+    ASSERT_TRUE((*s)->put_file(file("a.cpp", {chunk("code", "", "alpha", 1)})).ok());
+    ASSERT_TRUE((*s)->commit().ok());
+  }
+  auto s = IndexStore::open(path, Db::Mode::kReadWrite);
+  ASSERT_TRUE(s.ok()) << s.status().message();
+  EXPECT_EQ((*s)->meta("schema_version"), std::to_string(kSchemaVersion));
+  EXPECT_EQ((*s)->counts()->files, 1);
+}
+
+TEST(IndexStore, GarbageFileIsCorruptWithRebuildAdvice) {
+  TempDir dir;
+  dir.write("index.db", std::string(8192, 'x'));
+  auto s = IndexStore::open((dir / "index.db").string(), Db::Mode::kReadWrite);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Code::kCorrupt);
+  EXPECT_NE(s.status().message().find("pampax index"), std::string::npos) << s.status().message();
+}
+
+TEST(IndexStore, ForeignSqliteDatabaseIsRefused) {
+  TempDir dir;
+  std::string path = (dir / "index.db").string();
+  {
+    auto db = Db::open(path, Db::Mode::kCreate);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->exec("CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT)").ok());
+  }
+  for (Db::Mode mode : {Db::Mode::kReadWrite, Db::Mode::kCreate}) {
+    auto s = IndexStore::open(path, mode);
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.status().code(), Code::kCorrupt);
+    EXPECT_NE(s.status().message().find("not a pampax index"), std::string::npos);
+  }
+  // The foreign database is untouched.
+  auto db = Db::open(path, Db::Mode::kReadOnly);
+  ASSERT_TRUE(db.ok());
+  Stmt q = (*db)->must_prepare("SELECT count(*) FROM sqlite_schema");
+  ASSERT_TRUE(q.step());
+  EXPECT_EQ(q.col_int(0), 1);
+}
+
+TEST(IndexStore, NewerSchemaIsUnsupported) {
+  TempDir dir;
+  std::string path = (dir / "index.db").string();
+  {
+    auto s = IndexStore::open(path, Db::Mode::kCreate);
+    ASSERT_TRUE(s.ok());
+    ASSERT_TRUE((*s)->set_meta("schema_version", "999").ok());
+  }
+  auto s = IndexStore::open(path, Db::Mode::kReadWrite);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), Code::kUnsupported);
+}
+
+TEST(IndexStore, RolledBackBatchLeavesNothing) {
+  TempDir dir;
+  auto s = IndexStore::open((dir / "index.db").string(), Db::Mode::kCreate);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE((*s)->begin().ok());
+  ASSERT_TRUE((*s)->put_file(file("a.cpp", {chunk("code", "", "alpha", 1)})).ok());
+  ASSERT_TRUE((*s)->rollback().ok());
+  EXPECT_EQ((*s)->counts()->files, 0);
+  EXPECT_TRUE(search_ids(**s, "\"alpha\"").empty());
+  EXPECT_EQ(*(*s)->integrity_check(), "ok");
+}
+
+}  // namespace
+}  // namespace pampax
