@@ -31,15 +31,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& root_in, Mode mode)
   }
   auto store = IndexStore::open(db.string(), mode == Mode::kRead ? Db::Mode::kReadWrite
                                                                 : Db::Mode::kCreate);
-  if (!store.ok()) {
-    const Status& st = store.status();
-    if (st.code() == Code::kCorrupt)
-      return Corrupt(st.message() + (st.message().find("pampax index") == std::string::npos
-                                         ? " Rebuild with: rm -r " + (root / ".pampax").string() +
-                                               " && pampax index " + root.string()
-                                         : std::string()));
-    return st;
-  }
+  if (!store.ok()) return store.status();
   return std::unique_ptr<Engine>(new Engine(root, std::move(store).value()));
 }
 

@@ -74,6 +74,13 @@ Result<std::vector<SearchHit>> LexicalSearcher::search(const SearchRequest& req)
     hit.snippet = make_snippet(c.text, q.terms);
     out.push_back(std::move(hit));
   }
+  // Equal scores are common (generated or duplicated code); order them by location so the
+  // same index content always gives the same answer, whatever the row ids.
+  std::stable_sort(out.begin(), out.end(), [](const SearchHit& a, const SearchHit& b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.path != b.path) return a.path < b.path;
+    return a.start_line < b.start_line;
+  });
   return out;
 }
 

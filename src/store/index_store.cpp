@@ -29,7 +29,12 @@ std::string join_lines(const std::vector<uint32_t>& lines) {
 
 Result<std::unique_ptr<IndexStore>> IndexStore::open(const std::string& path, Db::Mode mode) {
   auto db = Db::open(path, mode);
-  if (!db.ok()) return db.status();
+  if (!db.ok()) {
+    if (db.status().code() == Code::kCorrupt)
+      return Corrupt(path + " is damaged or not a database (" + db.status().message() +
+                     "). Rebuild it: remove that file and run `pampax index`.");
+    return db.status();
+  }
   std::unique_ptr<IndexStore> store(new IndexStore(std::move(db).value()));
   Status st = mode == Db::Mode::kCreate ? store->migrate() : store->check_schema();
   if (!st.ok()) return st;
