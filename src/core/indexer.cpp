@@ -184,7 +184,6 @@ FileWrite to_file_write(const std::string& path, std::string_view content, const
     sc.kind = c.kind;
     sc.name = c.name;
     sc.qualified_name = c.qualified_name;
-    sc.signature = c.signature;
     sc.doc = c.doc;
     sc.header = c.header;
     sc.start_line = c.start_line;
@@ -193,11 +192,9 @@ FileWrite to_file_write(const std::string& path, std::string_view content, const
     sc.end_byte = c.end_byte;
     sc.tokens = c.tokens;
     sc.symbol = c.symbol;
-    std::string_view text = content.substr(c.start_byte, c.end_byte - c.start_byte);
-    sc.content_hash = content_hash(text);
-    sc.body_zstd = zstd_compress(text);
     w.chunks.push_back(std::move(sc));
   }
+  w.text_zstd = zstd_compress(content);
   std::map<std::string_view, std::vector<uint32_t>> refs;
   for (const Ref& r : pf.refs) refs[r.name].push_back(r.line);
   for (auto& [name, lines] : refs) {

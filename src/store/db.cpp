@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "util/compress.h"
+#include "util/hash.h"
 #include "util/ident.h"
 
 namespace pampax {
@@ -46,22 +47,42 @@ fts5_api* get_fts5_api(sqlite3* db) {
   return api;
 }
 
-// pampax_unzstd(blob): the text of a zstd-compressed chunk body (used by the fts_src view).
-void sql_unzstd(sqlite3_context* ctx, int, sqlite3_value** argv) {
+// pampax_slice(zstd_blob, key, start, end): bytes [start, end) of a zstd-compressed file, as
+// text (used by the fts_src view). Consecutive calls for the same file (the view yields a
+// file's chunks together) decompress it once: the last file is cached per thread, keyed by
+// `key` and a hash of the compressed bytes, so a rewritten file is never served stale.
+void sql_slice(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  struct Cache {
+    int64_t key = -1;
+    uint64_t hash = 0;
+    std::string text;
+  };
+  thread_local Cache cache;
   const void* p = sqlite3_value_blob(argv[0]);
-  int n = sqlite3_value_bytes(argv[0]);
-  if (!p || n == 0) {
-    sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
-    return;
+  size_t n = static_cast<size_t>(sqlite3_value_bytes(argv[0]));
+  std::string_view blob(static_cast<const char*>(p), p ? n : 0);
+  int64_t key = sqlite3_value_int64(argv[1]);
+  uint64_t h = hash64(blob);
+  if (cache.key != key || cache.hash != h) {
+    auto r = zstd_decompress(blob);
+    if (!r.ok()) {
+      cache.key = -1;
+      sqlite3_result_error(ctx, r.status().message().c_str(), -1);
+      sqlite3_result_error_code(ctx, SQLITE_CORRUPT);
+      return;
+    }
+    cache.text = std::move(r).value();
+    cache.key = key;
+    cache.hash = h;
   }
-  auto r = zstd_decompress(std::string_view(static_cast<const char*>(p), static_cast<size_t>(n)));
-  if (!r.ok()) {
-    sqlite3_result_error(ctx, r.status().message().c_str(), -1);
+  int64_t start = sqlite3_value_int64(argv[2]), end = sqlite3_value_int64(argv[3]);
+  if (start < 0 || end < start || static_cast<uint64_t>(end) > cache.text.size()) {
+    sqlite3_result_error(ctx, "chunk range lies outside its file's stored text", -1);
     sqlite3_result_error_code(ctx, SQLITE_CORRUPT);
     return;
   }
-  std::string& s = r.value();
-  sqlite3_result_text64(ctx, s.data(), s.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  sqlite3_result_text64(ctx, cache.text.data() + start, static_cast<sqlite3_uint64>(end - start),
+                        SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
 Status status_from(sqlite3* db, int rc, std::string_view context) {
@@ -186,9 +207,9 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, Mode mode) {
   fts5_tokenizer tok{tok_create, tok_delete, tok_tokenize};
   rc = api->xCreateTokenizer(api, "pampax", nullptr, &tok, nullptr);
   if (rc != SQLITE_OK) return status_from(raw, rc, "cannot register the FTS5 tokenizer");
-  rc = sqlite3_create_function_v2(raw, "pampax_unzstd", 1,
+  rc = sqlite3_create_function_v2(raw, "pampax_slice", 4,
                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
-                                  sql_unzstd, nullptr, nullptr, nullptr);
+                                  sql_slice, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return status_from(raw, rc, "cannot register SQL functions");
   return db;
 }

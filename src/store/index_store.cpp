@@ -131,6 +131,7 @@ Status IndexStore::delete_file_rows(int64_t id) {
       "DELETE FROM chunks WHERE file_id=?1",
       "DELETE FROM symbols WHERE file_id=?1",
       "DELETE FROM refs WHERE file_id=?1",
+      "DELETE FROM file_text WHERE file_id=?1",
   };
   for (const char* sql : kSql) {
     Stmt q = db_->must_prepare(sql);
@@ -166,6 +167,10 @@ Status IndexStore::put_file(const FileWrite& w) {
     fid = db_->last_insert_rowid();
   }
 
+  if (!ins_text_) ins_text_ = db_->must_prepare("INSERT INTO file_text(file_id, data) VALUES(?1, ?2)");
+  ins_text_.bind(1, fid).bind_blob(2, w.text_zstd);
+  PAMPAX_RETURN_IF_ERROR(ins_text_.run());
+
   std::vector<int64_t> symbol_ids(w.symbols.size(), 0);
   if (!ins_symbol_)
     ins_symbol_ = db_->must_prepare(
@@ -186,19 +191,19 @@ Status IndexStore::put_file(const FileWrite& w) {
 
   if (!ins_chunk_)
     ins_chunk_ = db_->must_prepare(
-        "INSERT INTO chunks(file_id, symbol_id, kind, name, qualified_name, signature, doc, "
-        "header, start_line, end_line, start_byte, end_byte, tokens, content_hash, body) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+        "INSERT INTO chunks(file_id, symbol_id, kind, name, qualified_name, doc, header, "
+        "start_line, end_line, start_byte, end_byte, tokens) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   for (const StoredChunk& c : w.chunks) {
     ins_chunk_.bind(1, fid);
     if (c.symbol >= 0 && static_cast<size_t>(c.symbol) < symbol_ids.size())
       ins_chunk_.bind(2, symbol_ids[static_cast<size_t>(c.symbol)]);
     else
       ins_chunk_.bind_null(2);
-    ins_chunk_.bind(3, c.kind).bind(4, c.name).bind(5, c.qualified_name).bind(6, c.signature);
-    ins_chunk_.bind(7, c.doc).bind(8, c.header).bind(9, c.start_line).bind(10, c.end_line);
-    ins_chunk_.bind(11, c.start_byte).bind(12, c.end_byte).bind(13, c.tokens);
-    ins_chunk_.bind(14, c.content_hash).bind_blob(15, c.body_zstd);
+    ins_chunk_.bind(3, c.kind).bind(4, c.name);
+    ins_chunk_.bind(5, c.qualified_name == c.name ? std::string_view("") : std::string_view(c.qualified_name));
+    ins_chunk_.bind(6, c.doc).bind(7, c.header).bind(8, c.start_line).bind(9, c.end_line);
+    ins_chunk_.bind(10, c.start_byte).bind(11, c.end_byte).bind(12, c.tokens);
     PAMPAX_RETURN_IF_ERROR(ins_chunk_.run());
   }
 
@@ -315,11 +320,14 @@ Result<int64_t> IndexStore::term_doc_count(const std::string& term) {
 }
 
 static constexpr const char* kChunkSelect =
-    "SELECT c.id, f.path, f.lang, c.kind, c.name, c.qualified_name, c.signature, c.doc, "
-    "c.header, c.start_line, c.end_line, c.start_byte, c.end_byte, c.tokens, c.body "
-    "FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?1";
+    "SELECT c.id, f.path, f.lang, c.kind, c.name, c.qualified_name, coalesce(s.signature, ''), "
+    "c.doc, c.header, c.start_line, c.end_line, c.start_byte, c.end_byte, c.tokens, c.file_id, "
+    "t.data FROM chunks c JOIN files f ON f.id = c.file_id JOIN file_text t ON t.file_id = c.file_id "
+    "LEFT JOIN symbols s ON s.id = c.symbol_id WHERE c.id = ?1";
 
-static Result<ChunkRow> read_chunk_row(Stmt& q) {
+// Reads one chunk row; `cache` keeps the last decompressed file so chunks of one file
+// decompress it once.
+static Result<ChunkRow> read_chunk_row(Stmt& q, std::pair<int64_t, std::string>& cache) {
   ChunkRow r;
   r.id = q.col_int(0);
   r.path = q.col_text(1);
@@ -327,6 +335,7 @@ static Result<ChunkRow> read_chunk_row(Stmt& q) {
   r.kind = q.col_text(3);
   r.name = q.col_text(4);
   r.qualified_name = q.col_text(5);
+  if (r.qualified_name.empty()) r.qualified_name = r.name;
   r.signature = q.col_text(6);
   r.doc = q.col_text(7);
   r.header = q.col_text(8);
@@ -335,9 +344,16 @@ static Result<ChunkRow> read_chunk_row(Stmt& q) {
   r.start_byte = static_cast<uint32_t>(q.col_int(11));
   r.end_byte = static_cast<uint32_t>(q.col_int(12));
   r.tokens = static_cast<uint32_t>(q.col_int(13));
-  auto text = zstd_decompress(q.col_blob(14));
-  if (!text.ok()) return text.status();
-  r.text = std::move(text).value();
+  int64_t file_id = q.col_int(14);
+  if (cache.first != file_id) {
+    auto text = zstd_decompress(q.col_blob(15));
+    if (!text.ok()) return text.status();
+    cache = {file_id, std::move(text).value()};
+  }
+  const std::string& file = cache.second;
+  if (r.end_byte > file.size() || r.start_byte > r.end_byte)
+    return Corrupt("chunk " + std::to_string(r.id) + " lies outside its file's stored text");
+  r.text = file.substr(r.start_byte, r.end_byte - r.start_byte);
   return r;
 }
 
@@ -348,16 +364,18 @@ Result<ChunkRow> IndexStore::get_chunk(int64_t id) {
     if (!q.last_status().ok()) return q.last_status();
     return NotFound("no chunk with id " + std::to_string(id) + " (the index may have been updated)");
   }
-  return read_chunk_row(q);
+  std::pair<int64_t, std::string> cache{0, {}};
+  return read_chunk_row(q, cache);
 }
 
 Result<std::vector<ChunkRow>> IndexStore::get_chunks(const std::vector<int64_t>& ids) {
   std::vector<ChunkRow> out;
   Stmt q = db_->must_prepare(kChunkSelect);
+  std::pair<int64_t, std::string> cache{0, {}};
   for (int64_t id : ids) {
     q.bind(1, id);
     if (q.step()) {
-      auto r = read_chunk_row(q);
+      auto r = read_chunk_row(q, cache);
       if (!r.ok()) return r.status();
       out.push_back(std::move(r).value());
     }

@@ -27,11 +27,9 @@ struct StoredSymbol {
 };
 
 struct StoredChunk {
-  std::string kind, name, qualified_name, signature, doc, header;
+  std::string kind, name, qualified_name, doc, header;
   uint32_t start_line = 0, end_line = 0, start_byte = 0, end_byte = 0, tokens = 0;
-  int32_t symbol = -1;        // index into FileWrite::symbols
-  std::string content_hash;   // of the chunk text
-  std::string body_zstd;      // zstd frame of the chunk text (bytes start_byte..end_byte)
+  int32_t symbol = -1;        // index into FileWrite::symbols; its signature is the chunk's
 };
 
 struct StoredRef {
@@ -45,7 +43,8 @@ struct FileWrite {
   uint64_t size = 0;
   int64_t mtime_ns = 0;
   uint32_t lines = 0;
-  std::string status;  // "ok", or "fallback: <reason>" when the grammar was not used
+  std::string status;  // "ok", or "fallback" when the grammar failed on the file
+  std::string text_zstd;  // zstd frame of the whole file; chunks are byte ranges of it
   std::vector<StoredSymbol> symbols;
   std::vector<StoredChunk> chunks;
   std::vector<StoredRef> refs;
@@ -60,7 +59,8 @@ struct FileRow {
 
 struct ChunkRow {
   int64_t id = 0;
-  std::string path, lang, kind, name, qualified_name, signature, doc, header;
+  std::string path, lang, kind, name, qualified_name, signature, doc, header;  // qualified_name
+                                                                              // never empty
   uint32_t start_line = 0, end_line = 0, start_byte = 0, end_byte = 0, tokens = 0;
   std::string text;  // decompressed chunk text (without header)
 };
@@ -130,7 +130,7 @@ class IndexStore {
   Status delete_file_rows(int64_t file_id);
 
   std::unique_ptr<Db> db_;
-  Stmt ins_file_, upd_file_, ins_symbol_, ins_chunk_, ins_fts_, ins_ref_, sel_file_id_;
+  Stmt ins_file_, upd_file_, ins_text_, ins_symbol_, ins_chunk_, ins_fts_, ins_ref_, sel_file_id_;
 };
 
 }  // namespace pampax

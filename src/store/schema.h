@@ -42,31 +42,31 @@ CREATE TABLE refs(
   PRIMARY KEY(symbol_name, file_id)
 ) WITHOUT ROWID;
 CREATE INDEX refs_file ON refs(file_id);
+-- The text of each file, zstd-compressed as a whole (far better ratio than per chunk). The
+-- only copy of the source in the index: chunks are byte ranges of it.
+CREATE TABLE file_text(file_id INTEGER PRIMARY KEY, data BLOB NOT NULL);
 CREATE TABLE chunks(
   id INTEGER PRIMARY KEY,
   file_id INTEGER NOT NULL,
-  symbol_id INTEGER,
+  symbol_id INTEGER,            -- its symbol (signature lives there); NULL for code/text
   kind TEXT NOT NULL,
   name TEXT NOT NULL,
-  qualified_name TEXT NOT NULL,
-  signature TEXT NOT NULL,
+  qualified_name TEXT NOT NULL, -- '' when equal to name (saves space on flat languages)
   doc TEXT NOT NULL,
-  header TEXT NOT NULL,
+  header TEXT NOT NULL,         -- enclosing signatures of a split symbol's piece, or ''
   start_line INTEGER NOT NULL,
   end_line INTEGER NOT NULL,
   start_byte INTEGER NOT NULL,
   end_byte INTEGER NOT NULL,
-  tokens INTEGER NOT NULL,
-  content_hash TEXT NOT NULL,
-  body BLOB NOT NULL
+  tokens INTEGER NOT NULL
 );
 CREATE INDEX chunks_file ON chunks(file_id);
 -- What the full-text index sees for a chunk. FTS5 reads it back through this view to delete
--- entries and to verify itself, so the text is stored once (compressed, in chunks.body).
+-- entries and to verify itself, so no text is stored twice.
 CREATE VIEW fts_src(id, path, symbol, doc, body) AS
   SELECT c.id, f.path, c.name || ' ' || c.qualified_name, c.doc,
-         c.header || char(10) || pampax_unzstd(c.body)
-  FROM chunks c JOIN files f ON f.id = c.file_id;
+         c.header || char(10) || pampax_slice(t.data, c.file_id, c.start_byte, c.end_byte)
+  FROM chunks c JOIN files f ON f.id = c.file_id JOIN file_text t ON t.file_id = c.file_id;
 CREATE VIRTUAL TABLE chunks_fts USING fts5(
   path, symbol, doc, body,
   content='fts_src', content_rowid='id', tokenize='pampax'

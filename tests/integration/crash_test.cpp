@@ -76,7 +76,9 @@ std::multiset<std::string> snapshot(const std::string& db_path) {
   Db& db = (*store)->db();
   const char* queries[] = {
       "SELECT f.path || ':' || c.start_line || '-' || c.end_line || ' ' || c.kind || ' ' || "
-      "c.qualified_name || ' ' || c.content_hash FROM chunks c JOIN files f ON f.id=c.file_id",
+      "c.name || ' ' || c.qualified_name || ' ' || c.start_byte || '-' || c.end_byte || ' ' || "
+      "c.doc FROM chunks c JOIN files f ON f.id=c.file_id",
+      "SELECT f.path || ' text ' || hex(t.data) FROM file_text t JOIN files f ON f.id=t.file_id",
       "SELECT f.path || ' sym ' || s.qualified_name || ' ' || s.start_line FROM symbols s "
       "JOIN files f ON f.id=s.file_id",
       "SELECT f.path || ' ref ' || r.symbol_name || ' ' || r.lines FROM refs r JOIN files f ON "

@@ -11,28 +11,36 @@ namespace {
 
 using testing::TempDir;
 
-StoredChunk chunk(std::string kind, std::string name, std::string text, uint32_t line) {
-  StoredChunk c;
-  c.kind = std::move(kind);
-  c.name = name;
-  c.qualified_name = name;
-  c.start_line = line;
-  c.end_line = line + 2;
-  c.end_byte = static_cast<uint32_t>(text.size());
-  c.tokens = static_cast<uint32_t>(text.size() / 4 + 1);
-  c.content_hash = content_hash(text);
-  c.body_zstd = zstd_compress(text);
-  return c;
-}
+struct ChunkSpec {
+  std::string kind, name, text;
+};
 
-FileWrite file(std::string path, std::vector<StoredChunk> chunks) {
+// A file whose text is the chunks' texts concatenated, one chunk per spec.
+FileWrite file(std::string path, std::vector<ChunkSpec> specs) {
   FileWrite w;
   w.path = std::move(path);
   w.lang = "cpp";
-  w.content_hash = content_hash(w.path);
-  w.size = 100;
-  w.lines = 10;
-  w.chunks = std::move(chunks);
+  std::string content;
+  uint32_t line = 1;
+  for (const ChunkSpec& sp : specs) {
+    StoredChunk c;
+    c.kind = sp.kind;
+    c.name = sp.name;
+    c.qualified_name = sp.name.empty() ? "" : "Config." + sp.name;
+    c.start_line = line;
+    c.end_line = line + 1;
+    line += 2;
+    c.start_byte = static_cast<uint32_t>(content.size());
+    content += sp.text;
+    c.end_byte = static_cast<uint32_t>(content.size());
+    c.tokens = static_cast<uint32_t>(sp.text.size() / 4 + 1);
+    c.symbol = sp.name.empty() ? -1 : 0;
+    w.chunks.push_back(c);
+  }
+  w.content_hash = content_hash(content);
+  w.size = content.size();
+  w.lines = line;
+  w.text_zstd = zstd_compress(content);
   w.symbols.push_back({"parseConfig", "Config.parseConfig", "method", "void parseConfig()", 1, 3, -1});
   w.refs.push_back({"loadFile", {2, 5}});
   return w;
@@ -55,8 +63,8 @@ TEST(IndexStore, WriteSearchReplaceDelete) {
   IndexStore& st = **s;
   ASSERT_TRUE(st.begin().ok());
   ASSERT_TRUE(st.put_file(file("src/config.cpp",
-                               {chunk("method", "parseConfig", "void parseConfig() { loadFile(); }", 1),
-                                chunk("code", "", "#include <string>\nint kMaxSize = 3;", 4)}))
+                               {{"method", "parseConfig", "void parseConfig() { loadFile(); }"},
+                                {"code", "", "#include <string>\nint kMaxSize = 3;"}}))
                   .ok());
   ASSERT_TRUE(st.commit().ok());
 
@@ -74,10 +82,15 @@ TEST(IndexStore, WriteSearchReplaceDelete) {
   ASSERT_TRUE(row.ok());
   EXPECT_EQ(row->text, "void parseConfig() { loadFile(); }");
   EXPECT_EQ(row->path, "src/config.cpp");
+  EXPECT_EQ(row->qualified_name, "Config.parseConfig");
+  EXPECT_EQ(row->signature, "void parseConfig()");  // from the chunk's symbol
+  auto rows = st.get_chunks({ids[0], 999999, ids[0]});
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), 2u);  // unknown ids are skipped
 
   // Replacing the file removes the old text from the full-text index.
   ASSERT_TRUE(st.begin().ok());
-  ASSERT_TRUE(st.put_file(file("src/config.cpp", {chunk("function", "readSettings", "int readSettings();", 1)})).ok());
+  ASSERT_TRUE(st.put_file(file("src/config.cpp", {{"function", "readSettings", "int readSettings();"}})).ok());
   ASSERT_TRUE(st.commit().ok());
   EXPECT_TRUE(search_ids(st, "\"parseconfig\"").empty());
   EXPECT_EQ(search_ids(st, "\"settings\"").size(), 1u);
@@ -103,7 +116,7 @@ TEST(IndexStore, TermDocCount) {
   auto s = IndexStore::open((dir / "index.db").string(), Db::Mode::kCreate);
   ASSERT_TRUE(s.ok());
   ASSERT_TRUE((*s)->begin().ok());
-  ASSERT_TRUE((*s)->put_file(file("a.cpp", {chunk("code", "", "alpha beta", 1), chunk("code", "", "beta", 3)})).ok());
+  ASSERT_TRUE((*s)->put_file(file("a.cpp", {{"code", "", "alpha beta"}, {"code", "", "beta"}})).ok());
   ASSERT_TRUE((*s)->commit().ok());
   EXPECT_EQ(*(*s)->term_doc_count("beta"), 2);
   EXPECT_EQ(*(*s)->term_doc_count("alpha"), 1);
@@ -117,7 +130,7 @@ TEST(IndexStore, ReopenKeepsDataAndSchemaVersion) {
     auto s = IndexStore::open(path, Db::Mode::kCreate);
     ASSERT_TRUE(s.ok());
     ASSERT_TRUE((*s)->begin().ok());
-    ASSERT_TRUE((*s)->put_file(file("a.cpp", {chunk("code", "", "alpha", 1)})).ok());
+    ASSERT_TRUE((*s)->put_file(file("a.cpp", {{"code", "", "alpha"}})).ok());
     ASSERT_TRUE((*s)->commit().ok());
   }
   auto s = IndexStore::open(path, Db::Mode::kReadWrite);
@@ -175,7 +188,7 @@ TEST(IndexStore, RolledBackBatchLeavesNothing) {
   auto s = IndexStore::open((dir / "index.db").string(), Db::Mode::kCreate);
   ASSERT_TRUE(s.ok());
   ASSERT_TRUE((*s)->begin().ok());
-  ASSERT_TRUE((*s)->put_file(file("a.cpp", {chunk("code", "", "alpha", 1)})).ok());
+  ASSERT_TRUE((*s)->put_file(file("a.cpp", {{"code", "", "alpha"}})).ok());
   ASSERT_TRUE((*s)->rollback().ok());
   EXPECT_EQ((*s)->counts()->files, 0);
   EXPECT_TRUE(search_ids(**s, "\"alpha\"").empty());
