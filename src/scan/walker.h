@@ -1,9 +1,16 @@
 // Repository walker: lists the files of a tree the way `git ls-files --cached --others
 // --exclude-standard` would (for a tree whose index matches its work tree), plus pampax's own
 // skips. Honors nested .gitignore files, .git/info/exclude and .pampaxignore (same syntax as
-// .gitignore, applied after the git rules so it can only add ignores or re-include). The
-// user's global core.excludesFile is deliberately not read: an index must not depend on who
-// built it. Works the same in plain directories (no .git): .gitignore files still apply.
+// .gitignore, read per directory like it; within one directory its patterns come after the
+// .gitignore ones, so they win there, while a deeper directory's files still win over both,
+// as in git). As in git, nothing inside an excluded directory can be re-included, and
+// symlinked .gitignore files inside the tree are not read. The user's global
+// core.excludesFile is deliberately not read: an index must not depend on who built it.
+// Works the same in plain directories (no .git): .gitignore files still apply.
+// Entries named .git (directory or file) are skipped at any depth, as git does.
+// `root` is taken as the top of the work tree: .gitignore files above it are not read.
+// One deliberate difference from git: a nested repository (a subdirectory with its own .git)
+// is walked like a plain subdirectory, where git would list just "sub/".
 #pragma once
 #include <cstdint>
 #include <filesystem>
@@ -19,8 +26,11 @@ struct ScanOptions {
   uint64_t max_file_size = 1u << 20;
   // Read .gitignore / info/exclude / .pampaxignore. Off = list everything but .git/.
   bool use_ignore_files = true;
-  // Descend into symlinked directories (with loop detection by device+inode). Off (default):
-  // symlinks are listed like files, exactly as git lists them, and never followed.
+  // Descend into symlinked directories (with loop detection by device+inode of the
+  // directories on the current path; a link to a directory is then matched against ignore
+  // patterns as a directory). Links to files are listed with their target's size; dangling
+  // links are reported as kUnreadable. Off (default): symlinks are listed like files, exactly
+  // as git lists them (size = length of the link text), and never followed.
   bool follow_symlinks = false;
 };
 
@@ -42,7 +52,9 @@ struct SkippedFile {
 
 struct ScanResult {
   std::vector<ScannedFile> files;     // sorted by path (byte order, as git sorts)
-  std::vector<SkippedFile> skipped;   // sorted by path
+  // Sorted by path. Only paths that are not ignored are reported; an unreadable directory
+  // is reported once, by its own path ("." for the root).
+  std::vector<SkippedFile> skipped;
 };
 
 // REQUIRES: root is a directory. Errors: kNotFound if root does not exist, kInvalidArgument if
