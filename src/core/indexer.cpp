@@ -168,6 +168,25 @@ std::string iso_now() {
 
 }  // namespace
 
+Status maybe_rebuild_hot_terms(IndexStore& store, const IndexCounts& counts, int threads) {
+  int64_t pending = std::atoll(store.meta("hot_pending").value_or("0").c_str());
+  if (pending == 0) return Status::Ok();
+  // A term is hot when it is in at least 2% of the chunks (and at least 1,000): scanning it
+  // costs ~1 us per chunk, so cold terms stay under ~1 ms on a 10,000-file repository.
+  int64_t min_df = std::max<int64_t>(1000, counts.chunks / 50);
+  int64_t built_df = std::atoll(store.meta("hot_min_df").value_or("0").c_str());
+  bool stale_threshold = built_df == 0 || min_df > 2 * built_df || 2 * min_df < built_df;
+  // Rebuilding reads every hot posting list (seconds on a kernel-sized index), so small
+  // updates keep the old lists: their scores drift a little, and search skips ids that no
+  // longer exist.
+  if (!stale_threshold && pending * 50 < counts.files) return Status::Ok();
+  LexicalWeights lw;
+  const double w[4] = {lw.path, lw.symbol, lw.doc, lw.body};
+  PAMPAX_RETURN_IF_ERROR(store.rebuild_hot_terms(w, min_df, kHotTopK, threads));
+  PAMPAX_RETURN_IF_ERROR(store.set_meta("hot_min_df", std::to_string(min_df)));
+  return store.set_meta("hot_pending", "0");
+}
+
 FileWrite to_file_write(const std::string& path, std::string_view content, const ParsedFile& pf) {
   FileWrite w;
   w.path = path;
@@ -283,6 +302,11 @@ Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& sto
   if (opt.progress) opt.progress->start("indexing", todo.size());
   Status failure;
   size_t received = 0, in_batch = 0;
+  // Files changed since the hot-term lists were built, persisted with each batch so a killed
+  // run still counts (see maybe_rebuild_hot_terms).
+  int64_t hot_pending = std::atoll(store.meta("hot_pending").value_or("0").c_str()) +
+                        static_cast<int64_t>(deleted.size());
+  int64_t changed_in_run = 0;
   uint64_t bytes_done = 0;
   auto batch_start = std::chrono::steady_clock::now();
   bool in_txn = false;
@@ -290,6 +314,13 @@ Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& sto
     if (!in_txn) return Status::Ok();
     in_txn = false;
     in_batch = 0;
+    if (changed_in_run > 0) {
+      Status st = store.set_meta("hot_pending", std::to_string(hot_pending + changed_in_run));
+      if (!st.ok()) {
+        store.rollback();
+        return st;
+      }
+    }
     return store.commit();
   };
   while (received < todo.size()) {
@@ -311,6 +342,7 @@ Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& sto
       case Outcome::kWrite:
         st = store.put_file(o.write);
         ++report.files_indexed;
+        ++changed_in_run;
         report.chunks += o.write.chunks.size();
         report.symbols += o.write.symbols.size();
         report.refs += o.write.refs.size();
@@ -325,7 +357,10 @@ Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& sto
         break;
       case Outcome::kSkip:
         // A file that became binary/too large/unreadable leaves the index.
-        if (o.work->existing || existing.count(f.path)) st = store.delete_file(f.path);
+        if (o.work->existing || existing.count(f.path)) {
+          st = store.delete_file(f.path);
+          ++changed_in_run;
+        }
         report.skipped.push_back(std::move(o.skip));
         break;
     }
@@ -350,6 +385,7 @@ Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& sto
   auto counts = store.counts();
   if (!counts.ok()) return counts.status();
   PAMPAX_RETURN_IF_ERROR(store.set_meta("chunk_count", std::to_string(counts->chunks)));
+  PAMPAX_RETURN_IF_ERROR(maybe_rebuild_hot_terms(store, *counts, threads));
   PAMPAX_RETURN_IF_ERROR(store.set_meta("last_update", iso_now()));
   PAMPAX_RETURN_IF_ERROR(store.set_meta("pampax_version", PAMPAX_VERSION));
   std::sort(report.skipped.begin(), report.skipped.end(),

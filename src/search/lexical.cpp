@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "util/ident.h"
@@ -13,50 +14,109 @@ constexpr size_t kMaxTerms = 32;
 
 }  // namespace
 
-Result<std::string> LexicalSearcher::match_expression(const ParsedQuery& q) {
+Result<std::vector<LexicalSearcher::Term>> LexicalSearcher::plan(const ParsedQuery& q) {
   if (q.terms.empty()) return InvalidArgument("the query has no searchable words");
-  // Short queries go to FTS5 as they are. Long ones (bug reports) are cut to the most
-  // selective terms: every extra OR branch costs a posting-list scan, and a term found in
-  // most chunks adds cost but almost no ranking signal.
-  std::vector<std::string> terms;
-  if (q.terms.size() <= 6) {
-    for (const QueryTerm& t : q.terms) terms.push_back(t.text);
-    return fts_or_expression(terms);
+  std::vector<Term> terms;
+  for (const QueryTerm& t : q.terms) {
+    auto hot = store_.hot_term(t.text);
+    if (!hot.ok()) return hot.status();
+    Term term{t.text, 0, std::move(*hot), t.identifier, t.occurrences};
+    if (term.hot) term.df = term.hot->df;
+    terms.push_back(std::move(term));
   }
+  // Short queries keep every term. Long ones (bug reports) keep the most selective: every
+  // extra term costs a posting-list scan and adds little signal once it is common.
+  if (terms.size() <= 6) return terms;
   auto total_r = store_.meta("chunk_count");
   double total = total_r ? std::max(1.0, std::atof(total_r->c_str())) : 1.0;
-  struct Scored {
-    double weight;
-    const QueryTerm* t;
-  };
-  std::vector<Scored> scored;
-  for (const QueryTerm& t : q.terms) {
-    auto df = store_.term_doc_count(t.text);
-    if (!df.ok()) return df.status();
-    if (*df == 0) continue;
-    double idf = std::log((total - static_cast<double>(*df) + 0.5) / (static_cast<double>(*df) + 0.5) + 1.0);
-    double w = idf * (1.0 + std::log(static_cast<double>(t.occurrences))) * (t.identifier ? 1.5 : 1.0);
-    scored.push_back({w, &t});
+  std::vector<std::pair<double, size_t>> order;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    Term& t = terms[i];
+    if (!t.hot) {
+      auto df = store_.term_doc_count(t.text);  // cheap: a cold term has few postings
+      if (!df.ok()) return df.status();
+      t.df = *df;
+    }
+    if (t.df == 0) continue;
+    double df = static_cast<double>(t.df);
+    double idf = std::log((total - df + 0.5) / (df + 0.5) + 1.0);
+    double weight = idf * (1.0 + std::log(static_cast<double>(t.occurrences))) *
+                    (t.identifier ? 1.5 : 1.0);
+    order.emplace_back(-weight, i);
   }
-  if (scored.empty()) return std::string();
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const Scored& a, const Scored& b) { return a.weight > b.weight; });
-  for (size_t i = 0; i < scored.size() && i < kMaxTerms; ++i) terms.push_back(scored[i].t->text);
-  return fts_or_expression(terms);
+  std::stable_sort(order.begin(), order.end());
+  std::vector<Term> kept;
+  for (size_t k = 0; k < order.size() && k < kMaxTerms; ++k) kept.push_back(std::move(terms[order[k].second]));
+  return kept;
+}
+
+Result<std::string> LexicalSearcher::match_expression(const ParsedQuery& q) {
+  auto terms = plan(q);
+  if (!terms.ok()) return terms.status();
+  std::vector<std::string> words;
+  for (const Term& t : *terms) words.push_back(t.text);
+  return fts_or_expression(words);
+}
+
+Result<std::vector<FtsHit>> LexicalSearcher::rank(const std::vector<Term>& terms,
+                                                  const SearchFilters& filters, int limit) {
+  const double w[4] = {w_.path, w_.symbol, w_.doc, w_.body};
+  std::vector<std::string> cold;
+  size_t hot_count = 0;
+  for (const Term& t : terms) {
+    if (t.hot) ++hot_count;
+    else cold.push_back(t.text);
+  }
+  if (hot_count == 0) {
+    if (cold.empty()) return std::vector<FtsHit>();
+    return store_.fts_search(fts_or_expression(cold), filters, w, limit);
+  }
+  // Some terms are hot. BM25 is a sum over terms, so a chunk's score is its score for the
+  // cold terms (exact, from FTS5, over their short posting lists) plus its score for each hot
+  // term, taken from that term's precomputed best chunks (0 for chunks outside them: an
+  // underestimate bounded by the term's low IDF). This keeps queries like "return this" at
+  // a few microseconds per term instead of a scan of most of the index.
+  std::unordered_map<int64_t, double> score;
+  if (!cold.empty()) {
+    auto hits = store_.fts_search(fts_or_expression(cold), filters, w, limit + 50);
+    if (!hits.ok()) return hits.status();
+    for (const FtsHit& h : *hits) score[h.chunk_id] += h.score;
+  }
+  bool filtered = !filters.lang.empty() || !filters.path_glob.empty() || !filters.kind.empty();
+  for (const Term& t : terms) {
+    if (!t.hot) continue;
+    if (filtered) {
+      std::vector<int64_t> ids;
+      for (const FtsHit& h : t.hot->top) ids.push_back(h.chunk_id);
+      auto keep = store_.filter_chunks(ids, filters);
+      if (!keep.ok()) return keep.status();
+      std::unordered_set<int64_t> ok(keep->begin(), keep->end());
+      for (const FtsHit& h : t.hot->top)
+        if (ok.count(h.chunk_id)) score[h.chunk_id] += h.score;
+    } else {
+      for (const FtsHit& h : t.hot->top) score[h.chunk_id] += h.score;
+    }
+  }
+  std::vector<FtsHit> out;
+  out.reserve(score.size());
+  for (auto& [id, s] : score) out.push_back({id, s});
+  std::sort(out.begin(), out.end(), [](const FtsHit& a, const FtsHit& b) {
+    return a.score != b.score ? a.score > b.score : a.chunk_id < b.chunk_id;
+  });
+  if (out.size() > static_cast<size_t>(limit)) out.resize(static_cast<size_t>(limit));
+  return out;
 }
 
 Result<std::vector<SearchHit>> LexicalSearcher::search(const SearchRequest& req) {
   ParsedQuery q = parse_query(req.query);
-  auto expr = match_expression(q);
-  if (!expr.ok()) return expr.status();
-  std::vector<SearchHit> out;
-  if (expr->empty()) return out;  // no query term occurs anywhere
-  const double w[4] = {w_.path, w_.symbol, w_.doc, w_.body};
-  auto hits = store_.fts_search(*expr, req.filters, w, std::max(1, req.limit));
+  auto terms = plan(q);
+  if (!terms.ok()) return terms.status();
+  auto hits = rank(*terms, req.filters, std::max(1, req.limit));
   if (!hits.ok()) return hits.status();
+  std::vector<SearchHit> out;
   std::vector<int64_t> ids;
   for (const FtsHit& h : *hits) ids.push_back(h.chunk_id);
-  auto rows = store_.get_chunks(ids);
+  auto rows = store_.get_chunks(ids);  // ids of chunks deleted since the hot lists were built vanish
   if (!rows.ok()) return rows.status();
   size_t r = 0;
   for (const FtsHit& h : *hits) {

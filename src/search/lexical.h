@@ -1,6 +1,7 @@
 // Lexical (BM25) search over the FTS5 index, with identifier-aware query terms.
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,19 @@ class LexicalSearcher {
   Result<std::string> match_expression(const ParsedQuery& q);
 
  private:
+  struct Term {
+    std::string text;
+    int64_t df = 0;  // known for hot terms and for long queries
+    std::optional<IndexStore::HotTerm> hot;
+    bool identifier = false;
+    int occurrences = 1;
+  };
+  // The terms to evaluate, each marked hot or cold.
+  Result<std::vector<Term>> plan(const ParsedQuery& q);
+  // Best `limit` chunks for the terms.
+  Result<std::vector<FtsHit>> rank(const std::vector<Term>& terms, const SearchFilters& filters,
+                                   int limit);
+
   IndexStore& store_;
   LexicalWeights w_;
 };

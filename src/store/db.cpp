@@ -192,9 +192,14 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, Mode mode) {
   const char* pragmas =
       "PRAGMA foreign_keys=OFF;"
       "PRAGMA temp_store=MEMORY;"
-      "PRAGMA cache_size=-65536;"
-      "PRAGMA mmap_size=1073741824;";
+      "PRAGMA cache_size=-65536;";
   if (Status st = db->exec(pragmas); !st.ok()) return st;
+  // Readers map the file (fewer copies, shared page cache across processes). The writer does
+  // not: FTS5 segment merges read most of the index, and mapped pages would inflate its RSS
+  // to the size of the database.
+  if (mode != Mode::kCreate) {
+    if (Status st = db->exec("PRAGMA mmap_size=1073741824"); !st.ok()) return st;
+  }
   if (mode != Mode::kReadOnly) {
     Stmt wal = db->must_prepare("PRAGMA journal_mode=WAL");
     while (wal.step()) {

@@ -62,7 +62,8 @@ class Db {
  public:
   enum class Mode { kReadOnly, kReadWrite, kCreate };
 
-  // Opens `path`. kCreate creates parent-less files only (the caller makes the directory).
+  // Opens `path`. kCreate creates the file if missing (not its directory) and is the mode of
+  // the index writer; kReadWrite is for readers that may write small things (temp tables).
   // Applies pragmas (WAL, synchronous=NORMAL, busy_timeout, mmap, cache) and registers the
   // tokenizer. A file that is not SQLite gives kCorrupt with a message naming the file.
   static Result<std::unique_ptr<Db>> open(const std::string& path, Mode mode);

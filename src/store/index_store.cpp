@@ -2,7 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstring>
+#include <thread>
 
 #include "store/schema.h"
 #include "util/compress.h"
@@ -317,6 +320,107 @@ Result<int64_t> IndexStore::term_doc_count(const std::string& term) {
   if (q.step()) n = q.col_int(0);
   if (!q.last_status().ok()) return q.last_status();
   return n;
+}
+
+namespace {
+
+std::string pack_hits(const std::vector<FtsHit>& hits) {
+  std::string out(hits.size() * 16, '\0');
+  for (size_t i = 0; i < hits.size(); ++i) {
+    std::memcpy(&out[i * 16], &hits[i].chunk_id, 8);  // x86-64 and ARM64 are little-endian
+    std::memcpy(&out[i * 16 + 8], &hits[i].score, 8);
+  }
+  return out;
+}
+
+std::vector<FtsHit> unpack_hits(std::string_view blob) {
+  std::vector<FtsHit> out(blob.size() / 16);
+  for (size_t i = 0; i < out.size(); ++i) {
+    std::memcpy(&out[i].chunk_id, blob.data() + i * 16, 8);
+    std::memcpy(&out[i].score, blob.data() + i * 16 + 8, 8);
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::optional<IndexStore::HotTerm>> IndexStore::hot_term(const std::string& term) {
+  if (!sel_hot_) sel_hot_ = db_->must_prepare("SELECT df, top FROM hot_terms WHERE term=?1");
+  sel_hot_.bind(1, term);
+  std::optional<HotTerm> out;
+  if (sel_hot_.step()) out = HotTerm{sel_hot_.col_int(0), unpack_hits(sel_hot_.col_blob(1))};
+  Status st = sel_hot_.last_status();
+  sel_hot_.reset();
+  if (!st.ok()) return st;
+  return out;
+}
+
+Status IndexStore::rebuild_hot_terms(const double w[4], int64_t min_df, int top_k, int threads) {
+  // 1. Which terms are hot: one pass over the vocabulary (cost ~ size of the index).
+  std::vector<std::pair<std::string, int64_t>> terms;
+  {
+    Stmt mk = db_->must_prepare(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pampax_vocab USING fts5vocab(main, chunks_fts, row)");
+    PAMPAX_RETURN_IF_ERROR(mk.run());
+    Stmt q = db_->must_prepare("SELECT term, doc FROM temp.pampax_vocab WHERE doc >= ?1");
+    q.bind(1, min_df);
+    while (q.step()) terms.emplace_back(std::string(q.col_text(0)), q.col_int(1));
+    if (!q.last_status().ok()) return q.last_status();
+  }
+  // 2. Their best chunks, on parallel read connections (WAL readers do not block each other).
+  std::vector<std::string> packed(terms.size());
+  std::atomic<size_t> next{0};
+  std::vector<Status> errors(static_cast<size_t>(std::max(1, threads)));
+  auto work = [&](size_t slot) {
+    auto reader = IndexStore::open(db_->path(), Db::Mode::kReadWrite);
+    if (!reader.ok()) {
+      errors[slot] = reader.status();
+      return;
+    }
+    for (size_t i; (i = next.fetch_add(1)) < terms.size();) {
+      std::string match = "\"" + terms[i].first + "\"";
+      auto hits = (*reader)->fts_search(match, SearchFilters{}, w, top_k);
+      if (!hits.ok()) {
+        errors[slot] = hits.status();
+        return;
+      }
+      packed[i] = pack_hits(*hits);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < errors.size(); ++t) pool.emplace_back(work, t);
+  work(0);
+  for (auto& t : pool) t.join();
+  for (const Status& st : errors) PAMPAX_RETURN_IF_ERROR(st);
+  // 3. Swap the table contents in one transaction.
+  PAMPAX_RETURN_IF_ERROR(begin());
+  Status st = db_->exec("DELETE FROM hot_terms");
+  Stmt ins = db_->must_prepare("INSERT INTO hot_terms(term, df, top) VALUES(?1, ?2, ?3)");
+  for (size_t i = 0; st.ok() && i < terms.size(); ++i) {
+    ins.bind(1, terms[i].first).bind(2, terms[i].second).bind_blob(3, packed[i]);
+    st = ins.run();
+  }
+  if (!st.ok()) {
+    rollback();
+    return st;
+  }
+  return commit();
+}
+
+Result<std::vector<int64_t>> IndexStore::filter_chunks(const std::vector<int64_t>& ids,
+                                                       const SearchFilters& f) {
+  if (f.lang.empty() && f.path_glob.empty() && f.kind.empty()) return ids;
+  Stmt q = db_->must_prepare(
+      "SELECT 1 FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?1 "
+      "AND (?2 = '' OR f.lang = ?2) AND (?3 = '' OR f.path GLOB ?3) AND (?4 = '' OR c.kind = ?4)");
+  std::vector<int64_t> out;
+  for (int64_t id : ids) {
+    q.bind(1, id).bind(2, f.lang).bind(3, f.path_glob).bind(4, f.kind);
+    if (q.step()) out.push_back(id);
+    if (!q.last_status().ok()) return q.last_status();
+    q.reset();
+  }
+  return out;
 }
 
 static constexpr const char* kChunkSelect =

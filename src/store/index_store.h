@@ -113,7 +113,23 @@ class IndexStore {
   Result<std::vector<FtsHit>> fts_search(const std::string& match, const SearchFilters& filters,
                                          const double weights[4], int limit);
   // Number of chunks whose text contains `term` (a single lowercase token), 0 if none.
+  // Cost grows with the answer (FTS5 counts postings): use hot_term() first.
   Result<int64_t> term_doc_count(const std::string& term);
+
+  // Hot terms: see the hot_terms table in schema.h.
+  struct HotTerm {
+    int64_t df = 0;
+    std::vector<FtsHit> top;  // best chunks for the term alone (at rebuild time), best first
+  };
+  // The hot-term entry of `term`, or nullopt when the term is not hot (or there is no table).
+  Result<std::optional<HotTerm>> hot_term(const std::string& term);
+  // Recomputes the table: every term in at least `min_df` chunks gets its `top_k` best chunks
+  // scored with `weights` (as fts_search does). Runs its own transaction. Uses `threads`
+  // extra read connections.
+  Status rebuild_hot_terms(const double weights[4], int64_t min_df, int top_k, int threads);
+  // The subset of `ids` whose chunk satisfies `filters`, in the given order.
+  Result<std::vector<int64_t>> filter_chunks(const std::vector<int64_t>& ids,
+                                             const SearchFilters& filters);
 
   Result<ChunkRow> get_chunk(int64_t id);
   // For a batch of hits: metadata plus text, in the order given. Missing ids are skipped.
@@ -130,7 +146,7 @@ class IndexStore {
   Status delete_file_rows(int64_t file_id);
 
   std::unique_ptr<Db> db_;
-  Stmt ins_file_, upd_file_, ins_text_, ins_symbol_, ins_chunk_, ins_fts_, ins_ref_, sel_file_id_;
+  Stmt ins_file_, upd_file_, ins_text_, ins_symbol_, ins_chunk_, ins_fts_, ins_ref_, sel_file_id_, sel_hot_;
 };
 
 }  // namespace pampax

@@ -67,6 +67,11 @@ CREATE VIEW fts_src(id, path, symbol, doc, body) AS
   SELECT c.id, f.path, c.name || ' ' || c.qualified_name, c.doc,
          c.header || char(10) || pampax_slice(t.data, c.file_id, c.start_byte, c.end_byte)
   FROM chunks c JOIN files f ON f.id = c.file_id JOIN file_text t ON t.file_id = c.file_id;
+-- Terms found in so many chunks that scanning their postings at query time would cost
+-- milliseconds ("return", "self"): their document frequency and their best chunks for the term
+-- alone, precomputed after indexing. `top` packs (chunk id int64, score float64) pairs, best
+-- first, little-endian.
+CREATE TABLE hot_terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL, top BLOB NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE chunks_fts USING fts5(
   path, symbol, doc, body,
   content='fts_src', content_rowid='id', tokenize='pampax'

@@ -128,7 +128,9 @@ void expect_same_results(const std::string& a, const std::string& b, const std::
 }
 
 TEST(CrashSafety, KillAtRandomMomentsThenUpdateEqualsCleanIndex) {
-  const int kFiles = 1200;
+  // Under 1,000 files no term reaches the hot-term threshold, so searches are exact and can
+  // be compared result by result (hot-term ranking has its own test).
+  const int kFiles = 900;
   const char* env = std::getenv("PAMPAX_CRASH_TRIALS");
   const int trials = env ? std::max(1, std::atoi(env)) : 8;
   TempDir work;

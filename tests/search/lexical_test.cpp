@@ -1,0 +1,172 @@
+#include "search/lexical.h"
+
+#include <gtest/gtest.h>
+
+#include "../test_util.h"
+#include "core/engine.h"
+#include "core/indexer.h"
+
+#include <set>
+
+namespace pampax {
+namespace {
+
+using testing::TempDir;
+
+// A small repository whose vocabulary has common words ("return", "value") and rare ones.
+void make_repo(const TempDir& d, int files) {
+  const char* topics[] = {"invoice", "payment", "session", "cache", "router", "parser"};
+  for (int i = 0; i < files; ++i) {
+    std::string t = topics[i % 6], n = std::to_string(i);
+    std::string body = "def handle_" + t + "_" + n + "(value):\n    \"\"\"Handle the " + t +
+                       " value.\"\"\"\n" + std::string(static_cast<size_t>(i % 4), ' ') +
+                       "    total = value * " + n + "\n    return total\n\n\nclass " + t +
+                       "Store" + n + ":\n    def get(self, key):\n        return self.items[key]" +
+                       (i % 7 == 0 ? "  # return early when the cache is cold\n" : "\n");
+    d.write("pkg/m" + std::to_string(i % 10) + "/f" + n + ".py", body);
+  }
+}
+
+std::vector<int64_t> ids(const std::vector<SearchHit>& hits) {
+  std::vector<int64_t> out;
+  for (const SearchHit& h : hits) out.push_back(h.chunk_id);
+  return out;
+}
+
+std::vector<int64_t> ids(const std::vector<FtsHit>& hits) {
+  std::vector<int64_t> out;
+  for (const FtsHit& h : hits) out.push_back(h.chunk_id);
+  return out;
+}
+
+class LexicalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    make_repo(dir_, 300);
+    auto e = Engine::open(dir_.path(), Engine::Mode::kWrite);
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    engine_ = std::move(e).value();
+    auto r = engine_->index(IndexOptions{});
+    ASSERT_TRUE(r.ok()) << r.status().message();
+  }
+
+  // Exact BM25 over all terms, as FTS5 computes it.
+  std::vector<int64_t> exact(const std::string& query, int limit) {
+    LexicalWeights lw;
+    const double w[4] = {lw.path, lw.symbol, lw.doc, lw.body};
+    LexicalSearcher s(engine_->store());
+    auto expr = s.match_expression(parse_query(query));
+    EXPECT_TRUE(expr.ok());
+    auto hits = engine_->store().fts_search(*expr, SearchFilters{}, w, limit);
+    EXPECT_TRUE(hits.ok());
+    return ids(*hits);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(LexicalTest, NoHotTermsMeansExactBm25) {
+  // 300 files are far below the hot threshold: every query goes to FTS5 as a whole.
+  LexicalSearcher s(engine_->store());
+  for (std::string q : {"return", "cache value", "handle_invoice_12", "session store get"}) {
+    auto hits = s.search({q, 10, {}});
+    ASSERT_TRUE(hits.ok()) << hits.status().message();
+    auto want = exact(q, 10);
+    // Equal scores may be ordered differently (by location vs by row id); compare as sets
+    // only where scores tie, and exactly otherwise: the top hit must match.
+    ASSERT_FALSE(hits->empty()) << q;
+    ASSERT_EQ(hits->size(), want.size()) << q;
+    // Same chunks with the same scores; ties may be ordered differently (by location here,
+    // by row id in FTS5), so compare as multisets of (score, id).
+    LexicalWeights lw;
+    const double w[4] = {lw.path, lw.symbol, lw.doc, lw.body};
+    auto expr = s.match_expression(parse_query(q));
+    auto raw = engine_->store().fts_search(*expr, SearchFilters{}, w, 10);
+    ASSERT_TRUE(raw.ok());
+    std::multiset<std::pair<double, int64_t>> a, b;
+    for (const SearchHit& h : *hits) a.insert({h.score, h.chunk_id});
+    for (const FtsHit& h : *raw) b.insert({h.score, h.chunk_id});
+    if (a != b) {
+      // Only a tie at the 10th place may swap members; the scores must still agree.
+      std::multiset<double> sa, sb;
+      for (auto& p : a) sa.insert(p.first);
+      for (auto& p : b) sb.insert(p.first);
+      EXPECT_EQ(sa, sb) << q;
+    }
+  }
+}
+
+TEST_F(LexicalTest, HotTermsGiveTheExactTopForSingleTerms) {
+  LexicalWeights lw;
+  const double w[4] = {lw.path, lw.symbol, lw.doc, lw.body};
+  // Make every term in >= 100 chunks hot.
+  ASSERT_TRUE(engine_->store().rebuild_hot_terms(w, 100, 50, 2).ok());
+  auto hot = engine_->store().hot_term("return");
+  ASSERT_TRUE(hot.ok());
+  ASSERT_TRUE(hot->has_value());
+  EXPECT_GE((*hot)->df, 300);
+  EXPECT_EQ((*hot)->top.size(), 50u);
+  auto cold = engine_->store().hot_term("handle_invoice_12");
+  ASSERT_TRUE(cold.ok());
+  EXPECT_FALSE(cold->has_value());
+
+  LexicalSearcher s(engine_->store());
+  auto hits = s.search({"return", 10, {}});
+  ASSERT_TRUE(hits.ok());
+  // Same scores as exact BM25, best first.
+  LexicalWeights w2;
+  const double ww[4] = {w2.path, w2.symbol, w2.doc, w2.body};
+  auto want = engine_->store().fts_search("\"return\"", SearchFilters{}, ww, 10);
+  ASSERT_TRUE(want.ok());
+  ASSERT_EQ(hits->size(), want->size());
+  for (size_t i = 0; i < hits->size(); ++i) EXPECT_DOUBLE_EQ((*hits)[i].score, (*want)[i].score);
+}
+
+TEST_F(LexicalTest, MixedHotAndColdTermsStayCloseToExact) {
+  LexicalWeights lw;
+  const double w[4] = {lw.path, lw.symbol, lw.doc, lw.body};
+  // Terms in >= 100 of ~900 chunks become hot, with the production list length.
+  ASSERT_TRUE(engine_->store().rebuild_hot_terms(w, 100, kHotTopK, 1).ok());
+  LexicalSearcher s(engine_->store());
+  int same_top = 0, total = 0;
+  size_t overlap = 0, possible = 0;
+  for (std::string q : {"return early cache", "handle invoice value", "session store get key",
+                        "payment total value", "cold cache", "router handle"}) {
+    auto hits = s.search({q, 10, {}});
+    ASSERT_TRUE(hits.ok()) << hits.status().message();
+    auto want = exact(q, 10);
+    auto got = ids(*hits);
+    ++total;
+    same_top += !got.empty() && !want.empty() && got[0] == want[0];
+
+    for (int64_t id : got) overlap += std::count(want.begin(), want.end(), id);
+    possible += want.size();
+  }
+  // The approximation may reorder near-ties but must keep the best hit and most of the top 10.
+  EXPECT_EQ(same_top, total);
+  EXPECT_GE(static_cast<double>(overlap), 0.8 * static_cast<double>(possible))
+      << overlap << " of " << possible;
+}
+
+TEST_F(LexicalTest, FiltersApplyToHotLists) {
+  LexicalWeights lw;
+  const double w[4] = {lw.path, lw.symbol, lw.doc, lw.body};
+  ASSERT_TRUE(engine_->store().rebuild_hot_terms(w, 100, 50, 1).ok());
+  LexicalSearcher s(engine_->store());
+  SearchRequest req{"return", 10, {}};
+  req.filters.path_glob = "pkg/m3/*";
+  auto hits = s.search(req);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_FALSE(hits->empty());
+  for (const SearchHit& h : *hits) EXPECT_EQ(h.path.rfind("pkg/m3/", 0), 0u) << h.path;
+}
+
+TEST(MakeSnippet, PicksTheLineWithMostTerms) {
+  std::string text = "int a;\nint b;\nreturn cacheValue + other;\nint c;\n";
+  ParsedQuery q = parse_query("cache value");
+  EXPECT_EQ(make_snippet(text, q.terms, 2), "int b;\nreturn cacheValue + other;");
+}
+
+}  // namespace
+}  // namespace pampax
