@@ -181,7 +181,9 @@ Status IndexStore::put_file(const FileWrite& w) {
         "start_line, end_line) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   for (size_t i = 0; i < w.symbols.size(); ++i) {
     const StoredSymbol& s = w.symbols[i];
-    ins_symbol_.bind(1, fid).bind(2, s.name).bind(3, s.qualified_name).bind(4, s.kind);
+    ins_symbol_.bind(1, fid).bind(2, s.name).bind(4, s.kind);
+    ins_symbol_.bind(3, s.qualified_name == s.name ? std::string_view("")
+                                                    : std::string_view(s.qualified_name));
     // Parents precede children in the vector; anything else is stored as top level.
     if (s.parent >= 0 && static_cast<size_t>(s.parent) < i)
       ins_symbol_.bind(5, symbol_ids[static_cast<size_t>(s.parent)]);

@@ -24,7 +24,7 @@ CREATE TABLE symbols(
   id INTEGER PRIMARY KEY,
   file_id INTEGER NOT NULL,
   name TEXT NOT NULL,
-  qualified_name TEXT NOT NULL,
+  qualified_name TEXT NOT NULL,  -- '' when equal to name
   kind TEXT NOT NULL,
   parent_id INTEGER,
   signature TEXT NOT NULL,
