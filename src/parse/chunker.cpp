@@ -3,9 +3,10 @@
 //
 // Chunking, in short:
 //   - every definition becomes a Symbol; "chunkable" ones (functions, methods, class-likes,
-//     namespaces with a body, or any definition of at least a quarter of group_tokens) also
-//     become chunk items; their range starts at the doc comment / decorators / export keyword
-//     and extends to the end of the last line (trailing `;`, `,`, and a trailing comment);
+//     namespaces with a body, definitions holding such ones, and any definition of at least
+//     a quarter of group_tokens) also become chunk items; their range starts at the doc comment /
+//     decorators / export keyword and extends to the end of the last line (trailing `;`, `,`, and a
+//     trailing comment);
 //   - an item within max_chunk_tokens is one chunk; a bigger one with chunkable children is
 //     split into the children (recursively) and "code" chunks for the gaps between them; a
 //     bigger leaf is cut at statement boundaries (the body node's children, recursing into
@@ -987,13 +988,10 @@ bool is_c_header(std::string_view path) {
   return path.size() >= 2 && path.substr(path.size() - 2) == ".h";
 }
 
-}  // namespace
-
-ParsedFile parse_file(std::string_view path, std::string_view content, Lang lang,
+ParsedFile parse_impl(ThreadState& ts, std::string_view path, std::string_view content, Lang lang,
                       const ChunkOptions& options) {
   ParsedFile out;
   out.lang = lang;
-  ThreadState& ts = thread_state();
   TextIndex& idx = ts.index;
   if (content.size() >= UINT32_MAX) {
     // Offsets are 32-bit; such a file cannot be indexed.
@@ -1040,6 +1038,16 @@ ParsedFile parse_file(std::string_view path, std::string_view content, Lang lang
   }
   at.out.lang = lang;
   return std::move(at.out);
+}
+
+}  // namespace
+
+ParsedFile parse_file(std::string_view path, std::string_view content, Lang lang,
+                      const ChunkOptions& options) {
+  ThreadState& ts = thread_state();
+  ParsedFile out = parse_impl(ts, path, content, lang, options);
+  ts.index.trim();  // a huge file must not pin its index buffers for the thread's lifetime
+  return out;
 }
 
 }  // namespace pampax

@@ -21,6 +21,14 @@ class TextIndex {
  public:
   // Rebuilds for `text`; buffers are reused between calls.
   void build(std::string_view text);
+  // Frees the buffers if they grew large (keeps small ones for reuse).
+  void trim() {
+    if (prefix_.capacity() > (size_t{4} << 20)) {
+      std::vector<uint32_t>().swap(prefix_);
+      std::vector<uint32_t>().swap(line_starts_);
+    }
+    text_ = {};
+  }
 
   std::string_view text() const { return text_; }
   uint32_t size() const { return static_cast<uint32_t>(text_.size()); }
