@@ -381,12 +381,18 @@ Status IndexStore::rebuild_hot_terms(const double w[4], int64_t min_df, int top_
     }
     for (size_t i; (i = next.fetch_add(1)) < terms.size();) {
       std::string match = "\"" + terms[i].first + "\"";
-      auto hits = (*reader)->fts_search(match, SearchFilters{}, w, top_k);
+      // Chunks tied with the last one kept are kept too (up to 4x): which members of a tie
+      // fall inside the list would otherwise depend on row ids.
+      auto hits = (*reader)->fts_search(match, SearchFilters{}, w, 4 * top_k);
       if (!hits.ok()) {
         errors[slot] = hits.status();
         return;
       }
-      packed[i] = pack_hits(*hits);
+      std::vector<FtsHit>& h = hits.value();
+      size_t keep = std::min(h.size(), static_cast<size_t>(top_k));
+      while (keep > 0 && keep < h.size() && h[keep].score == h[keep - 1].score) ++keep;
+      h.resize(keep);
+      packed[i] = pack_hits(h);
     }
   };
   std::vector<std::thread> pool;

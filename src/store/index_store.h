@@ -124,7 +124,7 @@ class IndexStore {
   // The hot-term entry of `term`, or nullopt when the term is not hot (or there is no table).
   Result<std::optional<HotTerm>> hot_term(const std::string& term);
   // Recomputes the table: every term in at least `min_df` chunks gets its `top_k` best chunks
-  // scored with `weights` (as fts_search does). Runs its own transaction. Uses `threads`
+  // scored with `weights` (as fts_search does), plus those tied with the last (at most 4x). Runs its own transaction. Uses `threads`
   // extra read connections.
   Status rebuild_hot_terms(const double weights[4], int64_t min_df, int top_k, int threads);
   // The subset of `ids` whose chunk satisfies `filters`, in the given order.

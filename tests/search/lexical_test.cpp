@@ -46,7 +46,9 @@ class LexicalTest : public ::testing::Test {
     auto e = Engine::open(dir_.path(), Engine::Mode::kWrite);
     ASSERT_TRUE(e.ok()) << e.status().message();
     engine_ = std::move(e).value();
-    auto r = engine_->index(IndexOptions{});
+    IndexOptions opt;
+    opt.threads = 1;  // row ids in file order: the same index on every run
+    auto r = engine_->index(opt);
     ASSERT_TRUE(r.ok()) << r.status().message();
   }
 
@@ -106,7 +108,8 @@ TEST_F(LexicalTest, HotTermsGiveTheExactTopForSingleTerms) {
   ASSERT_TRUE(hot.ok());
   ASSERT_TRUE(hot->has_value());
   EXPECT_GE((*hot)->df, 300);
-  EXPECT_EQ((*hot)->top.size(), 50u);
+  EXPECT_GE((*hot)->top.size(), 50u);  // 50 plus any tied with the 50th
+  EXPECT_LE((*hot)->top.size(), 200u);
   auto cold = engine_->store().hot_term("handle_invoice_12");
   ASSERT_TRUE(cold.ok());
   EXPECT_FALSE(cold->has_value());
