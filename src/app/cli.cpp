@@ -90,6 +90,7 @@ int cmd_index(const Common& c, bool update, bool force, bool progress_flag, bool
               {"bytes", rep.bytes},
               {"lines", rep.lines},
               {"seconds", rep.seconds},
+              {"hot_terms_seconds", rep.hot_terms_seconds},
               {"files_per_second", static_cast<double>(rep.files_indexed) / secs},
               {"mb_per_second", static_cast<double>(rep.bytes) / 1e6 / secs},
               {"lines_per_second", static_cast<double>(rep.lines) / secs}};

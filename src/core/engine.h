@@ -39,6 +39,7 @@ struct IndexReport {
   uint64_t bytes = 0, lines = 0;               // of the files parsed in this run
   uint64_t fallback_files = 0;   // parsed without a grammar because the grammar failed
   double seconds = 0;
+  double hot_terms_seconds = 0;  // part of `seconds` spent rebuilding the hot-term lists
   std::vector<SkipNote> skipped; // too large, binary, unreadable, ...
   std::vector<std::string> warnings;
 };

@@ -385,7 +385,10 @@ Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& sto
   auto counts = store.counts();
   if (!counts.ok()) return counts.status();
   PAMPAX_RETURN_IF_ERROR(store.set_meta("chunk_count", std::to_string(counts->chunks)));
+  auto hot_t0 = std::chrono::steady_clock::now();
   PAMPAX_RETURN_IF_ERROR(maybe_rebuild_hot_terms(store, *counts, threads));
+  report.hot_terms_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - hot_t0).count();
   PAMPAX_RETURN_IF_ERROR(store.set_meta("last_update", iso_now()));
   PAMPAX_RETURN_IF_ERROR(store.set_meta("pampax_version", PAMPAX_VERSION));
   std::sort(report.skipped.begin(), report.skipped.end(),

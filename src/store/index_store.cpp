@@ -379,6 +379,11 @@ Status IndexStore::rebuild_hot_terms(const double w[4], int64_t min_df, int top_
       errors[slot] = reader.status();
       return;
     }
+    // This pass reads most of the index once: mapped pages would only inflate the RSS.
+    if (Status st = (*reader)->db().exec("PRAGMA mmap_size=0"); !st.ok()) {
+      errors[slot] = st;
+      return;
+    }
     for (size_t i; (i = next.fetch_add(1)) < terms.size();) {
       std::string match = "\"" + terms[i].first + "\"";
       // Chunks tied with the last one kept are kept too (up to 4x): which members of a tie
