@@ -195,8 +195,8 @@ FileWrite to_file_write(const std::string& path, std::string_view content, const
   w.status = pf.used_fallback && ts_language(pf.lang) ? "fallback" : "ok";
   w.symbols.reserve(pf.symbols.size());
   for (const Symbol& s : pf.symbols)
-    w.symbols.push_back({s.name, s.qualified_name, s.kind, s.signature, s.start_line, s.end_line,
-                         s.parent});
+    w.symbols.push_back({s.name, s.qualified_name, s.kind, s.start_line, s.end_line, s.parent,
+                         s.sig_start, s.sig_end});
   w.chunks.reserve(pf.chunks.size());
   for (const Chunk& c : pf.chunks) {
     StoredChunk sc;

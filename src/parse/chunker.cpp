@@ -46,7 +46,6 @@ using parse_internal::TextIndex;
 
 namespace {
 
-constexpr size_t kSignatureCap = 300;
 constexpr size_t kDocCap = 4000;
 constexpr size_t kNameCap = 256;             // bytes kept of one name component
 constexpr size_t kQualifiedCap = 1024;       // longer parent qualified names are not extended
@@ -519,6 +518,8 @@ class Builder {
     if (sig_end > si.sig_start) {
       out.signature = parse_internal::collapse_ws(src_.substr(si.sig_start, sig_end - si.sig_start),
                                                   kSignatureCap);
+      out.sig_start = si.sig_start;
+      out.sig_end = sig_end;
     }
     if (!ts_node_is_null(d.docstring)) {
       const uint32_t ds = ts_node_start_byte(d.docstring);

@@ -38,6 +38,9 @@ struct Symbol {
   std::string doc;             // doc comment / docstring text (comment markers kept), may be ""
   uint32_t start_line = 0, end_line = 0;
   uint32_t start_byte = 0, end_byte = 0;
+  // The signature's source bytes: signature == collapse_whitespace(content[sig_start, sig_end),
+  // kSignatureCap), so the index stores two numbers instead of the text. Both 0 when empty.
+  uint32_t sig_start = 0, sig_end = 0;
   int32_t parent = -1;         // index into ParsedFile::symbols, -1 at top level
 };
 

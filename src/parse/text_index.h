@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/text.h"
+
 namespace pampax::parse_internal {
 
 // Byte classes of the token estimator: 0 = whitespace, 1 = word ([A-Za-z0-9_] and any byte
@@ -58,20 +60,12 @@ class TextIndex {
   std::vector<uint32_t> prefix_;  // prefix_[i] = tokens starting in [0, i)
 };
 
-// Whitespace-collapsed, trimmed copy of `s`, at most `cap` bytes (cut at a UTF-8 boundary).
-std::string collapse_ws(std::string_view s, size_t cap);
 // Removes up to `indent` leading blanks from the lines after the first (the first line started
 // at column `indent`: doc comments of nested symbols), trims trailing whitespace, caps the size.
 std::string dedent(std::string_view s, size_t indent, size_t cap);
-// Replaces invalid UTF-8 sequences with U+FFFD so names and signatures are always valid text.
-void make_valid_utf8(std::string* s);
-// Largest position <= pos that is not inside a UTF-8 multi-byte sequence.
-inline uint32_t utf8_floor(std::string_view s, uint32_t pos) {
-  if (pos >= s.size()) return pos;
-  for (uint32_t k = 0; k < 4 && k <= pos; ++k) {
-    if ((static_cast<unsigned char>(s[pos - k]) & 0xC0) != 0x80) return pos - k;
-  }
-  return pos;  // invalid UTF-8: any cut is as good as another
-}
+// Shared with the store (src/util/text.h).
+using pampax::make_valid_utf8;
+using pampax::utf8_floor;
+inline std::string collapse_ws(std::string_view s, size_t cap) { return collapse_whitespace(s, cap); }
 
 }  // namespace pampax::parse_internal

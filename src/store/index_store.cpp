@@ -9,6 +9,7 @@
 
 #include "store/schema.h"
 #include "util/compress.h"
+#include "util/text.h"
 
 namespace pampax {
 namespace {
@@ -177,8 +178,8 @@ Status IndexStore::put_file(const FileWrite& w) {
   std::vector<int64_t> symbol_ids(w.symbols.size(), 0);
   if (!ins_symbol_)
     ins_symbol_ = db_->must_prepare(
-        "INSERT INTO symbols(file_id, name, qualified_name, kind, parent_id, signature, "
-        "start_line, end_line) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+        "INSERT INTO symbols(file_id, name, qualified_name, kind, parent_id, sig_start, "
+        "sig_end, start_line, end_line) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
   for (size_t i = 0; i < w.symbols.size(); ++i) {
     const StoredSymbol& s = w.symbols[i];
     ins_symbol_.bind(1, fid).bind(2, s.name).bind(4, s.kind);
@@ -189,7 +190,7 @@ Status IndexStore::put_file(const FileWrite& w) {
       ins_symbol_.bind(5, symbol_ids[static_cast<size_t>(s.parent)]);
     else
       ins_symbol_.bind_null(5);
-    ins_symbol_.bind(6, s.signature).bind(7, s.start_line).bind(8, s.end_line);
+    ins_symbol_.bind(6, s.sig_start).bind(7, s.sig_end).bind(8, s.start_line).bind(9, s.end_line);
     PAMPAX_RETURN_IF_ERROR(ins_symbol_.run());
     symbol_ids[i] = db_->last_insert_rowid();
   }
@@ -437,7 +438,8 @@ Result<std::vector<int64_t>> IndexStore::filter_chunks(const std::vector<int64_t
 }
 
 static constexpr const char* kChunkSelect =
-    "SELECT c.id, f.path, f.lang, c.kind, c.name, c.qualified_name, coalesce(s.signature, ''), "
+    "SELECT c.id, f.path, f.lang, c.kind, c.name, c.qualified_name, "
+    "coalesce(s.sig_start, 0) || ',' || coalesce(s.sig_end, 0), "
     "c.doc, c.header, c.start_line, c.end_line, c.start_byte, c.end_byte, c.tokens, c.file_id, "
     "t.data FROM chunks c JOIN files f ON f.id = c.file_id JOIN file_text t ON t.file_id = c.file_id "
     "LEFT JOIN symbols s ON s.id = c.symbol_id WHERE c.id = ?1";
@@ -453,7 +455,7 @@ static Result<ChunkRow> read_chunk_row(Stmt& q, std::pair<int64_t, std::string>&
   r.name = q.col_text(4);
   r.qualified_name = q.col_text(5);
   if (r.qualified_name.empty()) r.qualified_name = r.name;
-  r.signature = q.col_text(6);
+  std::string_view sig_range = q.col_text(6);
   r.doc = q.col_text(7);
   r.header = q.col_text(8);
   r.start_line = static_cast<uint32_t>(q.col_int(9));
@@ -471,6 +473,12 @@ static Result<ChunkRow> read_chunk_row(Stmt& q, std::pair<int64_t, std::string>&
   if (r.end_byte > file.size() || r.start_byte > r.end_byte)
     return Corrupt("chunk " + std::to_string(r.id) + " lies outside its file's stored text");
   r.text = file.substr(r.start_byte, r.end_byte - r.start_byte);
+  size_t comma = sig_range.find(',');
+  uint64_t sig_start = std::strtoull(std::string(sig_range.substr(0, comma)).c_str(), nullptr, 10);
+  uint64_t sig_end = std::strtoull(std::string(sig_range.substr(comma + 1)).c_str(), nullptr, 10);
+  if (sig_end > sig_start && sig_end <= file.size())
+    r.signature = collapse_whitespace(std::string_view(file).substr(sig_start, sig_end - sig_start),
+                                      kSignatureCap);
   return r;
 }
 

@@ -21,9 +21,10 @@ namespace pampax {
 inline constexpr int kSchemaVersion = 1;
 
 struct StoredSymbol {
-  std::string name, qualified_name, kind, signature;
+  std::string name, qualified_name, kind;
   uint32_t start_line = 0, end_line = 0;
-  int32_t parent = -1;  // index into FileWrite::symbols
+  int32_t parent = -1;                // index into FileWrite::symbols
+  uint32_t sig_start = 0, sig_end = 0;  // byte range of the signature in the file's text
 };
 
 struct StoredChunk {

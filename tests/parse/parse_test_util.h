@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "parse/chunker.h"
+#include "util/text.h"
 
 namespace pampax::testing_parse {
 
@@ -96,6 +97,13 @@ inline void check_invariants(std::string_view content, const ParsedFile& pf,
     EXPECT_FALSE(s.kind.empty()) << "symbol " << i;
     EXPECT_LE(s.start_byte, s.end_byte);
     EXPECT_LE(s.end_byte, content.size());
+    // The index stores the signature as its byte range: it must rebuild the same text.
+    ASSERT_LE(s.sig_start, s.sig_end) << "symbol " << i;
+    ASSERT_LE(s.sig_end, content.size()) << "symbol " << i;
+    EXPECT_EQ(collapse_whitespace(content.substr(s.sig_start, s.sig_end - s.sig_start),
+                                  kSignatureCap),
+              s.signature)
+        << "symbol " << i << " " << s.qualified_name;
     EXPECT_GE(s.start_line, 1u);
     EXPECT_LE(s.start_line, s.end_line);
     EXPECT_LE(s.signature.size(), 300u);

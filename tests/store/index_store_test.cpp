@@ -41,7 +41,9 @@ FileWrite file(std::string path, std::vector<ChunkSpec> specs) {
   w.size = content.size();
   w.lines = line;
   w.text_zstd = zstd_compress(content);
-  w.symbols.push_back({"parseConfig", "Config.parseConfig", "method", "void parseConfig()", 1, 3, -1});
+  // The signature is a byte range of the text: "void parseConfig()" when the first chunk is
+  // the parseConfig one.
+  w.symbols.push_back({"parseConfig", "Config.parseConfig", "method", 1, 3, -1, 0, 18});
   w.refs.push_back({"loadFile", {2, 5}});
   return w;
 }
