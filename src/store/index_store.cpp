@@ -55,8 +55,13 @@ Status IndexStore::check_schema() {
                      "). Rebuild it: delete the .pampax directory and run `pampax index`.");
     return st;
   }
-  if (q.col_int(0) != 4)
+  if (q.col_int(0) != 4) {
+    Stmt any = db_->must_prepare("SELECT count(*) FROM sqlite_schema");
+    if (any.step() && any.col_int(0) == 0)
+      return NotFound(db_->path() + " holds no index yet (the first `pampax index` was stopped "
+                      "before it wrote anything). Run `pampax index`.");
     return Corrupt(db_->path() + " is not a pampax index. Move it away, then run `pampax index`.");
+  }
   auto v = meta("schema_version");
   int version = v ? std::atoi(v->c_str()) : 0;
   if (version > kMigrationCount)

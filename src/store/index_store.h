@@ -85,8 +85,9 @@ struct FtsHit {
 class IndexStore {
  public:
   // kCreate makes a new database (or opens an existing one) and migrates it to the current
-  // schema. kReadWrite/kReadOnly require an existing pampax index: a database without the
-  // schema gives kCorrupt ("not a pampax index"), one from a newer pampax gives kUnsupported.
+  // schema. kReadWrite/kReadOnly require an existing pampax index: an empty database (a first
+  // index killed before its schema committed) gives kNotFound, a database with other tables
+  // gives kCorrupt ("not a pampax index"), one from a newer pampax gives kUnsupported.
   static Result<std::unique_ptr<IndexStore>> open(const std::string& path, Db::Mode mode);
 
   Db& db() { return *db_; }

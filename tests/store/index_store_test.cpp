@@ -199,3 +199,26 @@ TEST(IndexStore, RolledBackBatchLeavesNothing) {
 
 }  // namespace
 }  // namespace pampax
+
+namespace pampax {
+namespace {
+
+TEST(IndexStore, EmptyDatabaseIsNoIndexYetAndBecomesOne) {
+  testing::TempDir dir;
+  std::string path = (dir / "index.db").string();
+  {
+    // What a first `pampax index` killed right after creating the file leaves behind.
+    auto db = Db::open(path, Db::Mode::kCreate);
+    ASSERT_TRUE(db.ok());
+  }
+  auto reader = IndexStore::open(path, Db::Mode::kReadWrite);
+  ASSERT_FALSE(reader.ok());
+  EXPECT_EQ(reader.status().code(), Code::kNotFound);
+  EXPECT_NE(reader.status().message().find("pampax index"), std::string::npos);
+  auto writer = IndexStore::open(path, Db::Mode::kCreate);
+  ASSERT_TRUE(writer.ok()) << writer.status().message();
+  EXPECT_EQ((*writer)->counts()->files, 0);
+}
+
+}  // namespace
+}  // namespace pampax
