@@ -119,7 +119,10 @@ def main():
     ap.add_argument("--work", required=True, help="scratch directory for checkouts")
     ap.add_argument("--mirrors", required=True,
                     help="JSON map repo->bare git dir, or a directory of bare mirrors")
-    ap.add_argument("--data", default="/work/shared/bench/swebench/swebench_lite_gold.jsonl")
+    # ../shared sits beside the repository (as in CI).
+    default_data = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
+                                "shared", "bench", "swebench", "swebench_lite_gold.jsonl")
+    ap.add_argument("--data", default=os.path.normpath(default_data))
     ap.add_argument("--limit", type=int, default=0, help="evaluate at most N instances")
     ap.add_argument("--repos", default="", help="comma-separated repos to keep (default all)")
     ap.add_argument("-n", "--chunks", type=int, default=200, help="chunk hits to request")
