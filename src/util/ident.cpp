@@ -65,8 +65,6 @@ void for_each_term(std::string_view text, const TermSink& sink) {
     size_t start = i;
     while (i < n && is_word_byte(static_cast<unsigned char>(text[i]))) ++i;
     std::string_view word = text.substr(start, std::min(i - start, kMaxWord));
-    // Trim '_' at both ends of the whole word: "__init__" is indexed as "init" plus the
-    // exact form, so both `init` and `__init__` find it.
     buf.assign(word.size(), '\0');
     for (size_t k = 0; k < word.size(); ++k) buf[k] = lower(static_cast<unsigned char>(word[k]));
     int s = static_cast<int>(start), e = static_cast<int>(i);
@@ -87,7 +85,8 @@ void for_each_term(std::string_view text, const TermSink& sink) {
       sink(part, true, s, e);
     });
     if (parts == 1 && (first_e - first_b) != word.size()) {
-      // A single part that differs from the whole word, e.g. "__init__" -> "init".
+      // A single part that differs from the whole word: "__init__" is indexed as "__init__"
+      // and "init", so both find it.
       part.assign(word.substr(first_b, first_e - first_b));
       for (auto& ch : part) ch = lower(static_cast<unsigned char>(ch));
       sink(part, true, s, e);
