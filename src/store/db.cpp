@@ -2,7 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <memory>
+#include <vector>
 
 #include "util/compress.h"
 #include "util/hash.h"
@@ -35,6 +39,89 @@ int tok_tokenize(Fts5Tokenizer*, void* ctx, int flags, const char* text, int n,
                             static_cast<int>(term.size()), s, e);
                 });
   return rc;
+}
+
+// ---- FTS5 ranking function pampax_rank(chunks_fts, w_path, w_symbol, w_doc, w_body) -------
+// BM25F over term presence. The index is detail=column: it records which columns of a row
+// hold a term but not how often, so the pseudo term frequency of term t in row d is
+//   tf'(t,d) = sum over columns c containing t of  w_c / ((1 - b) + b * len(d,c) / avglen(c))
+// and score(d) = sum over query terms of idf(t) * tf' * (k1 + 1) / (tf' + k1), with
+// idf(t) = ln(1 + (N - df + 0.5) / (df + 0.5)). It is a sum over terms, which lets the lexical
+// searcher add precomputed per-term scores of frequent terms. Higher is better. Everything it
+// reads (column lists, document sizes, totals) is in the index: no row is re-tokenised.
+constexpr double kBm25K1 = 1.2;
+constexpr double kBm25B = 0.75;
+
+struct RankQueryData {
+  int columns = 0;
+  std::vector<double> idf;     // per phrase
+  std::vector<double> avglen;  // per column
+};
+
+int count_rows_cb(const Fts5ExtensionApi*, Fts5Context*, void* user) {
+  ++*static_cast<int64_t*>(user);
+  return SQLITE_OK;
+}
+
+void rank_free(void* p) { delete static_cast<RankQueryData*>(p); }
+
+void pampax_rank(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_context* ctx, int argc,
+                 sqlite3_value** argv) {
+  auto* data = static_cast<RankQueryData*>(api->xGetAuxdata(fts, 0));
+  if (!data) {
+    auto fresh = std::make_unique<RankQueryData>();
+    sqlite3_int64 rows = 0;
+    int rc = api->xRowCount(fts, &rows);
+    fresh->columns = api->xColumnCount(fts);
+    for (int c = 0; rc == SQLITE_OK && c < fresh->columns; ++c) {
+      sqlite3_int64 total = 0;
+      rc = api->xColumnTotalSize(fts, c, &total);
+      fresh->avglen.push_back(rows > 0 ? std::max(1.0, double(total) / double(rows)) : 1.0);
+    }
+    int phrases = api->xPhraseCount(fts);
+    for (int i = 0; rc == SQLITE_OK && i < phrases; ++i) {
+      int64_t df = 0;
+      rc = api->xQueryPhrase(fts, i, &df, count_rows_cb);
+      double n = double(rows), d = double(df);
+      fresh->idf.push_back(std::log(1.0 + (n - d + 0.5) / (d + 0.5)));
+    }
+    if (rc != SQLITE_OK) {
+      sqlite3_result_error_code(ctx, rc);
+      return;
+    }
+    data = fresh.get();
+    rc = api->xSetAuxdata(fts, fresh.release(), rank_free);
+    if (rc != SQLITE_OK) {
+      sqlite3_result_error_code(ctx, rc);
+      return;
+    }
+  }
+  double norm[8];
+  int columns = std::min(data->columns, 8);
+  for (int c = 0; c < columns; ++c) {
+    int len = 0;
+    if (int rc = api->xColumnSize(fts, c, &len); rc != SQLITE_OK) {
+      sqlite3_result_error_code(ctx, rc);
+      return;
+    }
+    double w = c < argc ? sqlite3_value_double(argv[c]) : 1.0;
+    norm[c] = w / ((1.0 - kBm25B) + kBm25B * double(len) / data->avglen[size_t(c)]);
+  }
+  double score = 0;
+  for (size_t i = 0; i < data->idf.size(); ++i) {
+    Fts5PhraseIter it;
+    int col = -1;
+    double tf = 0;
+    int rc = api->xPhraseFirstColumn(fts, int(i), &it, &col);
+    if (rc != SQLITE_OK) {
+      sqlite3_result_error_code(ctx, rc);
+      return;
+    }
+    for (; col >= 0; api->xPhraseNextColumn(fts, &it, &col))
+      if (col < columns) tf += norm[col];
+    if (tf > 0) score += data->idf[i] * tf * (kBm25K1 + 1.0) / (tf + kBm25K1);
+  }
+  sqlite3_result_double(ctx, score);
 }
 
 fts5_api* get_fts5_api(sqlite3* db) {
@@ -212,6 +299,8 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, Mode mode) {
   fts5_tokenizer tok{tok_create, tok_delete, tok_tokenize};
   rc = api->xCreateTokenizer(api, "pampax", nullptr, &tok, nullptr);
   if (rc != SQLITE_OK) return status_from(raw, rc, "cannot register the FTS5 tokenizer");
+  rc = api->xCreateFunction(api, "pampax_rank", nullptr, pampax_rank, nullptr);
+  if (rc != SQLITE_OK) return status_from(raw, rc, "cannot register the FTS5 ranking function");
   rc = sqlite3_create_function_v2(raw, "pampax_slice", 4,
                                   SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
                                   sql_slice, nullptr, nullptr, nullptr);

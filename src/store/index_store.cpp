@@ -294,14 +294,14 @@ Result<std::vector<FtsHit>> IndexStore::fts_search(const std::string& match,
                                                    const SearchFilters& f,
                                                    const double w[4], int limit) {
   std::string sql =
-      "SELECT chunks_fts.rowid, bm25(chunks_fts, ?1, ?2, ?3, ?4) AS s FROM chunks_fts";
+      "SELECT chunks_fts.rowid, pampax_rank(chunks_fts, ?1, ?2, ?3, ?4) AS s FROM chunks_fts";
   bool filtered = !f.lang.empty() || !f.path_glob.empty() || !f.kind.empty();
   if (filtered) sql += " JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id";
   sql += " WHERE chunks_fts MATCH ?5";
   if (!f.lang.empty()) sql += " AND f.lang = ?6";
   if (!f.path_glob.empty()) sql += " AND f.path GLOB ?7";
   if (!f.kind.empty()) sql += " AND c.kind = ?8";
-  sql += " ORDER BY s LIMIT ?9";
+  sql += " ORDER BY s DESC, chunks_fts.rowid LIMIT ?9";
   auto q = db_->prepare(sql);
   if (!q.ok()) return q.status();
   Stmt& s = q.value();
@@ -312,7 +312,7 @@ Result<std::vector<FtsHit>> IndexStore::fts_search(const std::string& match,
   if (!f.kind.empty()) s.bind(8, f.kind);
   s.bind(9, limit);
   std::vector<FtsHit> hits;
-  while (s.step()) hits.push_back({s.col_int(0), -s.col_double(1)});
+  while (s.step()) hits.push_back({s.col_int(0), s.col_double(1)});
   if (!s.last_status().ok()) return s.last_status();
   return hits;
 }

@@ -79,7 +79,7 @@ struct SearchFilters {
 
 struct FtsHit {
   int64_t chunk_id = 0;
-  double score = 0;  // higher is better (negated bm25)
+  double score = 0;  // higher is better (pampax_rank: BM25F over term presence)
 };
 
 class IndexStore {

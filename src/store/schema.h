@@ -77,7 +77,7 @@ CREATE VIEW fts_src(id, path, symbol, doc, body) AS
 CREATE TABLE hot_terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL, top BLOB NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE chunks_fts USING fts5(
   path, symbol, doc, body,
-  content='fts_src', content_rowid='id', tokenize='pampax'
+  content='fts_src', content_rowid='id', tokenize='pampax', detail=column
 );
 )sql",
 };

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "../test_util.h"
 #include "util/compress.h"
 #include "util/hash.h"
@@ -123,6 +125,51 @@ TEST(IndexStore, TermDocCount) {
   EXPECT_EQ(*(*s)->term_doc_count("beta"), 2);
   EXPECT_EQ(*(*s)->term_doc_count("alpha"), 1);
   EXPECT_EQ(*(*s)->term_doc_count("gamma"), 0);
+}
+
+double score_of(IndexStore& s, const std::string& match, int64_t id, const double w[4]) {
+  auto r = s.fts_search(match, {}, w, 100);
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  if (r.ok())
+    for (auto& h : *r)
+      if (h.chunk_id == id) return h.score;
+  return 0;
+}
+
+// pampax_rank is BM25F over term presence: a sum over query terms (the lexical searcher relies
+// on it to add precomputed scores of frequent terms), favouring rare terms, short fields and
+// heavier columns.
+TEST(IndexStore, RankFunctionProperties) {
+  TempDir dir;
+  auto s = IndexStore::open((dir / "index.db").string(), Db::Mode::kCreate);
+  ASSERT_TRUE(s.ok());
+  IndexStore& st = **s;
+  ASSERT_TRUE(st.begin().ok());
+  ASSERT_TRUE(st.put_file(file("a.cpp", {{"code", "", "alpha common"},
+                                         {"code", "", "common filler words here and more words to make it long alpha"},
+                                         {"code", "", "common beta"},
+                                         {"function", "gamma", "int x;"},
+                                         {"code", "", "gamma common words"}}))
+                  .ok());
+  ASSERT_TRUE(st.commit().ok());
+  std::vector<int64_t> ids = search_ids(st, "\"common\" OR \"int\"");
+  ASSERT_EQ(ids.size(), 5u);
+  std::sort(ids.begin(), ids.end());  // row ids follow chunk order
+  const double w[4] = {1, 4, 1, 1};
+  // Additivity.
+  double a = score_of(st, "\"alpha\"", ids[0], w), c = score_of(st, "\"common\"", ids[0], w);
+  double both = score_of(st, "\"alpha\" OR \"common\"", ids[0], w);
+  ASSERT_GT(a, 0);
+  ASSERT_GT(c, 0);
+  EXPECT_NEAR(both, a + c, 1e-9);
+  // The rare term outweighs the one in every row.
+  EXPECT_GT(a, c);
+  // The same single occurrence counts more in a short body than in a long one.
+  EXPECT_GT(a, score_of(st, "\"alpha\"", ids[1], w));
+  // A symbol-name match (weight 4) beats a body-only match of the same term.
+  EXPECT_GT(score_of(st, "\"gamma\"", ids[3], w), score_of(st, "\"gamma\"", ids[4], w));
+  const double flat[4] = {1, 0, 1, 1};
+  EXPECT_LT(score_of(st, "\"gamma\"", ids[3], flat), score_of(st, "\"gamma\"", ids[3], w));
 }
 
 TEST(IndexStore, ReopenKeepsDataAndSchemaVersion) {
