@@ -10,6 +10,7 @@ Python 3 standard library only. See README.md in this directory.
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -129,6 +130,10 @@ def main():
     ap.add_argument("--all-rows", action="store_true",
                     help="do not filter on repo_fetchable_here")
     ap.add_argument("--out", default="", help="write per-instance results as JSON here")
+    ap.add_argument("--variant", action="append", default=[], metavar="NAME=ARGS",
+                    help="search variant: extra `pampax search` arguments, e.g. "
+                         "'file=--group-by file'; repeatable; the first is the headline "
+                         "(default: one variant, 'default', with no extra arguments)")
     args = ap.parse_args()
 
     pampax = os.path.abspath(args.pampax)
@@ -159,6 +164,11 @@ def main():
     if args.limit:
         rows = rows[:args.limit]
 
+    variants = []
+    for v in args.variant or ["default="]:
+        name, _, extra = v.partition("=")
+        variants.append((name, shlex.split(extra)))
+
     records, t_start = [], time.time()
     for i, row in enumerate(rows, 1):
         rec = {"instance_id": row["instance_id"], "repo": row["repo"],
@@ -178,13 +188,17 @@ def main():
             t2 = time.time()
             if idx.returncode:
                 raise RuntimeError("index failed: " + idx.stderr.strip()[-500:])
-            srch = subprocess.run([pampax, "search", "--query-file", qfile, "-p", tree,
-                                   "-o", "json", "-n", str(args.chunks)],
-                                  capture_output=True, text=True)
+            all_hits, search_err = {}, ""
+            for name, extra in variants:
+                srch = subprocess.run([pampax, "search", "--query-file", qfile, "-p", tree,
+                                       "-o", "json", "-n", str(args.chunks)] + extra,
+                                      capture_output=True, text=True)
+                if srch.returncode:
+                    raise RuntimeError("search failed: " + srch.stderr.strip()[-500:])
+                all_hits[name] = json.loads(srch.stdout)["results"]
+                search_err += srch.stderr
             t3 = time.time()
-            if srch.returncode:
-                raise RuntimeError("search failed: " + srch.stderr.strip()[-500:])
-            hits = json.loads(srch.stdout)["results"]
+            hits = all_hits[variants[0][0]]
             try:
                 info = json.loads(idx.stdout)
                 rec["files_indexed"] = info.get("files_indexed")
@@ -192,8 +206,8 @@ def main():
                     rec["index_warnings"] = info["warnings"][:5]
             except ValueError:
                 pass
-            if idx.stderr.strip() or srch.stderr.strip():
-                rec["stderr"] = (idx.stderr + srch.stderr).strip()[-1000:]
+            if idx.stderr.strip() or search_err.strip():
+                rec["stderr"] = (idx.stderr + search_err).strip()[-1000:]
         except (subprocess.CalledProcessError, RuntimeError, ValueError, KeyError) as e:
             rec["error"] = str(getattr(e, "stderr", "") or e)[-1000:]
             print("[%d/%d] %s ERROR %s" % (i, len(rows), row["instance_id"], rec["error"]),
@@ -206,6 +220,12 @@ def main():
         rec["rank"] = score(ranked, gold)
         rec["rank_py_only"] = score([p for p in ranked if p.endswith(".py")], gold)
         rec["top10"] = ranked[:10]
+        if len(variants) > 1:
+            rec["variants"] = {}
+            for name, _ in variants:
+                vr = [p for p, _ in rank_files(all_hits[name]) if not is_test_path(p)]
+                rec["variants"][name] = {"rank": score(vr, gold), "top10": vr[:10],
+                                         "rank_py_only": score([p for p in vr if p.endswith(".py")], gold)}
         rec["n_chunks"] = len(hits)
         rec["n_files"] = len(ranked)
         rec["non_py_in_top10"] = sum(1 for p in ranked[:10] if not p.endswith(".py"))
@@ -228,6 +248,13 @@ def main():
     }
     for repo, m in summary["per_repo"].items():
         print(fmt(repo, m))
+    if len(variants) > 1:
+        summary["variants"] = {}
+        for name, extra in variants:
+            m = metrics([r["variants"][name]["rank"] for r in ok])
+            summary["variants"][name] = {"args": " ".join(extra), "overall": m,
+                "overall_py_only": metrics([r["variants"][name]["rank_py_only"] for r in ok])}
+            print(fmt("variant " + name, m) + "   [" + " ".join(extra) + "]")
     print(fmt("OVERALL", summary["overall"]))
     print(fmt("OVERALL (.py only)", summary["overall_py_only"]))
     print("errors %d, %.1fs" % (summary["errors"], summary["seconds"]))

@@ -163,8 +163,27 @@ int cmd_info(const Common& c) {
   return 0;
 }
 
-int cmd_search(const Common& c, std::string query, const std::string& query_file, int limit,
-               const std::string& lang, const std::string& glob, const std::string& kind) {
+struct SearchArgs {
+  std::string query, query_file, lang, glob, kind, mode = "hybrid", group_by = "none";
+  int limit = 10;
+  bool explain = false, no_boosts = false;
+};
+
+json evidence_json(const Evidence& e) {
+  auto arm = [](const ArmEvidence& a) -> json {
+    if (!a.rank) return nullptr;
+    return {{"rank", a.rank}, {"score", a.score}};
+  };
+  json boosts = json::array();
+  for (const Boost& b : e.boosts) boosts.push_back({{"name", b.name}, {"factor", b.factor}});
+  return {{"lexical", arm(e.lexical)}, {"vector", arm(e.vector)}, {"fused", e.fused},
+          {"boosts", boosts}, {"matched_terms", e.matched_terms}};
+}
+
+int cmd_search(const Common& c, SearchArgs a) {
+  std::string& query = a.query;
+  const std::string& query_file = a.query_file;
+  const std::string& lang = a.lang;
   if (!query_file.empty()) {
     std::stringstream ss;
     if (query_file == "-") {
@@ -188,7 +207,18 @@ int cmd_search(const Common& c, std::string query, const std::string& query_file
   }
   SearchRequest req;
   req.query = query;
-  req.limit = limit;
+  req.limit = a.limit;
+  if (!parse_search_mode(a.mode, &req.mode)) {
+    std::fprintf(stderr, "pampax: error: unknown --mode '%s' (hybrid, bm25, vector, symbol)\n",
+                 a.mode.c_str());
+    return 2;
+  }
+  req.boosts = !a.no_boosts;
+  if (a.group_by == "file") req.group_by = GroupBy::kFile;
+  else if (a.group_by != "none") {
+    std::fprintf(stderr, "pampax: error: unknown --group-by '%s' (none, file)\n", a.group_by.c_str());
+    return 2;
+  }
   if (!lang.empty()) {
     Lang l = lang_from_name(lang);
     if (l == Lang::kCount) {
@@ -197,26 +227,31 @@ int cmd_search(const Common& c, std::string query, const std::string& query_file
     }
     req.filters.lang = std::string(lang_name(l));
   }
-  req.filters.path_glob = glob;
-  req.filters.kind = kind;
+  req.filters.path_glob = a.glob;
+  req.filters.kind = a.kind;
   auto engine = Engine::open(c.path, Engine::Mode::kRead);
   if (!engine.ok()) return fail(engine.status());
   auto r = (*engine)->search(req);
   if (!r.ok()) return fail(r.status());
   if (c.output == "json") {
     json results = json::array();
-    for (const SearchHit& h : *r)
-      results.push_back({{"id", h.chunk_id},
-                         {"path", h.path},
-                         {"start_line", h.start_line},
-                         {"end_line", h.end_line},
-                         {"kind", h.kind},
-                         {"symbol", h.symbol},
-                         {"lang", h.lang},
-                         {"score", h.score},
-                         {"snippet", h.snippet}});
+    for (const SearchHit& h : *r) {
+      json item = {{"id", h.chunk_id},
+                   {"path", h.path},
+                   {"start_line", h.start_line},
+                   {"end_line", h.end_line},
+                   {"kind", h.kind},
+                   {"symbol", h.symbol},
+                   {"lang", h.lang},
+                   {"score", h.score},
+                   {"snippet", h.snippet}};
+      if (req.group_by == GroupBy::kFile) item["file_hits"] = h.grouped;
+      if (a.explain) item["evidence"] = evidence_json(h.evidence);
+      results.push_back(std::move(item));
+    }
     json j = {{"query", query.size() > 200 ? query.substr(0, 200) + "..." : query},
-              {"mode", "bm25"},
+              {"mode", search_mode_name(req.mode)},
+              {"group_by", a.group_by},
               {"results", results}};
     std::cout << dump(j) << "\n";
     return 0;
@@ -227,8 +262,26 @@ int cmd_search(const Common& c, std::string query, const std::string& query_file
   }
   int n = 0;
   for (const SearchHit& h : *r) {
-    std::printf("%d. %s:%u-%u  %s%s%s  (%.2f)\n", ++n, h.path.c_str(), h.start_line, h.end_line,
+    std::printf("%d. %s:%u-%u  %s%s%s  (%.3g)\n", ++n, h.path.c_str(), h.start_line, h.end_line,
                 h.kind.c_str(), h.symbol.empty() ? "" : " ", h.symbol.c_str(), h.score);
+    if (a.explain) {
+      const Evidence& e = h.evidence;
+      std::string why;
+      if (e.lexical.rank) why += " lexical #" + std::to_string(e.lexical.rank);
+      if (e.vector.rank) why += " vector #" + std::to_string(e.vector.rank);
+      char buf[64];
+      std::snprintf(buf, sizeof buf, " fused %.4g", e.fused);
+      why += buf;
+      for (const Boost& b : e.boosts) {
+        std::snprintf(buf, sizeof buf, " x%.2f %s", b.factor, b.name.c_str());
+        why += buf;
+      }
+      if (!e.matched_terms.empty()) {
+        why += " terms:";
+        for (const std::string& t : e.matched_terms) why += " " + t;
+      }
+      std::printf("     why:%s\n", why.c_str());
+    }
     std::istringstream lines(h.snippet);
     std::string line;
     while (std::getline(lines, line)) std::printf("     %s\n", line.c_str());
@@ -267,19 +320,31 @@ int run_cli(int argc, char** argv) {
   CLI::App* info = app.add_subcommand("info", "Show what the index holds");
   add_common(info, common, true);
 
-  std::string query, query_file, lang, glob, kind;
-  int limit = 10;
-  CLI::App* search = app.add_subcommand("search", "Search the index (lexical BM25 for now)");
-  search->add_option("query", query, "What to look for: words, identifiers, or a whole bug "
-                                     "report ('-' reads stdin)");
-  search->add_option("--query,-q", query, "Same as the positional query");
-  search->add_option("--query-file", query_file, "Read the query from FILE ('-' for stdin)");
+  SearchArgs sa;
+  CLI::App* search = app.add_subcommand("search", "Search the index (hybrid: lexical + vector when the index has embeddings)");
+  search->add_option("query", sa.query, "What to look for: words, identifiers, or a whole bug "
+                                        "report ('-' reads stdin)");
+  search->add_option("--query,-q", sa.query, "Same as the positional query");
+  search->add_option("--query-file", sa.query_file, "Read the query from FILE ('-' for stdin)");
   add_common(search, common, false);
-  search->add_option("--limit,-n", limit, "Number of results")->check(CLI::Range(1, 1000))
+  search->add_option("--limit,-n", sa.limit, "Number of results")->check(CLI::Range(1, 1000))
       ->capture_default_str();
-  search->add_option("--lang", lang, "Only this language (e.g. python, cpp, ts)");
-  search->add_option("--path-glob", glob, "Only paths matching this glob (e.g. 'src/*')");
-  search->add_option("--kind", kind, "Only this chunk kind (function, method, class, ...)");
+  search->add_option("--mode,-m", sa.mode,
+                     "hybrid (lexical + vector, fused), bm25 (lexical only), vector, or symbol "
+                     "(identifier lookup in symbol names)")
+      ->capture_default_str();
+  search->add_option("--group-by", sa.group_by,
+                     "none, or file: one result per file, scored by its best chunks (for "
+                     "\"which file\" questions)")
+      ->capture_default_str();
+  search->add_flag("--explain", sa.explain,
+                   "Show why each result ranks where it does (arm ranks, boosts, matched terms)");
+  search->add_flag("--no-boosts", sa.no_boosts,
+                   "Rank by the arms' fused scores alone: no file-class priors, symbol or path "
+                   "boosts (for comparisons)");
+  search->add_option("--lang", sa.lang, "Only this language (e.g. python, cpp, ts)");
+  search->add_option("--path-glob", sa.glob, "Only paths matching this glob (e.g. 'src/*')");
+  search->add_option("--kind", sa.kind, "Only this chunk kind (function, method, class, ...)");
 
   try {
     app.parse(argc, argv);
@@ -290,7 +355,7 @@ int run_cli(int argc, char** argv) {
     if (*index) return cmd_index(common, false, force, progress, quiet, max_kib, threads);
     if (*update) return cmd_index(common, true, false, progress, quiet, max_kib, threads);
     if (*info) return cmd_info(common);
-    if (*search) return cmd_search(common, query, query_file, limit, lang, glob, kind);
+    if (*search) return cmd_search(common, sa);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pampax: internal error: %s\n", e.what());
     return 1;

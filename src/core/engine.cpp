@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "core/indexer.h"
+#include "search/searcher.h"
 
 namespace pampax {
 namespace fs = std::filesystem;
@@ -63,8 +64,8 @@ Result<IndexInfo> Engine::info() {
 }
 
 Result<std::vector<SearchHit>> Engine::search(const SearchRequest& req) {
-  LexicalSearcher lexical(*store_);
-  return lexical.search(req);
+  Searcher searcher(*store_);
+  return searcher.search(req);
 }
 
 }  // namespace pampax

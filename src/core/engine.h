@@ -9,7 +9,7 @@
 
 #include "parse/chunker.h"
 #include "scan/walker.h"
-#include "search/lexical.h"
+#include "search/types.h"
 #include "store/index_store.h"
 #include "util/progress.h"
 #include "util/status.h"

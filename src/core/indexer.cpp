@@ -1,4 +1,5 @@
 #include "core/indexer.h"
+#include "search/lexical.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -107,11 +107,30 @@ Result<std::vector<FtsHit>> LexicalSearcher::rank(const std::vector<Term>& terms
   return out;
 }
 
-Result<std::vector<SearchHit>> LexicalSearcher::search(const SearchRequest& req) {
-  ParsedQuery q = parse_query(req.query);
+Result<std::vector<FtsHit>> LexicalSearcher::candidates(const ParsedQuery& q,
+                                                         const SearchFilters& filters, int limit) {
   auto terms = plan(q);
   if (!terms.ok()) return terms.status();
-  auto hits = rank(*terms, req.filters, std::max(1, req.limit));
+  return rank(*terms, filters, std::max(1, limit));
+}
+
+Result<std::vector<FtsHit>> LexicalSearcher::symbol_candidates(const ParsedQuery& q,
+                                                               const SearchFilters& filters,
+                                                               int limit) {
+  if (q.terms.empty()) return InvalidArgument("the query has no searchable words");
+  std::vector<std::string> words;
+  for (const QueryTerm& t : q.terms) {
+    if (words.size() >= kMaxTerms) break;
+    words.push_back(t.text);
+  }
+  const double w[4] = {w_.path, w_.symbol, w_.doc, w_.body};
+  return store_.fts_search("symbol : (" + fts_or_expression(words) + ")", filters, w,
+                           std::max(1, limit));
+}
+
+Result<std::vector<SearchHit>> LexicalSearcher::search(const SearchRequest& req) {
+  ParsedQuery q = parse_query(req.query);
+  auto hits = candidates(q, req.filters, req.limit);
   if (!hits.ok()) return hits.status();
   std::vector<SearchHit> out;
   std::vector<int64_t> ids;

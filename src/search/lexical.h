@@ -6,24 +6,11 @@
 #include <vector>
 
 #include "search/query.h"
+#include "search/types.h"
 #include "store/index_store.h"
 #include "util/status.h"
 
 namespace pampax {
-
-struct SearchRequest {
-  std::string query;
-  int limit = 10;
-  SearchFilters filters;
-};
-
-struct SearchHit {
-  int64_t chunk_id = 0;
-  std::string path, lang, kind, symbol;  // symbol: qualified name, "" for code/text chunks
-  uint32_t start_line = 0, end_line = 0;
-  double score = 0;
-  std::string snippet;  // a few lines of the chunk around the best-matching line
-};
 
 // Per-column BM25 weights: path, symbol, doc, body.
 struct LexicalWeights {
@@ -34,8 +21,16 @@ class LexicalSearcher {
  public:
   explicit LexicalSearcher(IndexStore& store, LexicalWeights w = {}) : store_(store), w_(w) {}
 
-  // Empty query (no searchable terms) gives kInvalidArgument. Results best first.
+  // Empty query (no searchable terms) gives kInvalidArgument. Results best first, scored by
+  // BM25F alone (no ranking features: see Searcher for the full pipeline).
   Result<std::vector<SearchHit>> search(const SearchRequest& req);
+
+  // The best `limit` chunks for a parsed query, best first. Empty query: kInvalidArgument.
+  Result<std::vector<FtsHit>> candidates(const ParsedQuery& q, const SearchFilters& filters,
+                                         int limit);
+  // Same, counting only matches in the symbol column (identifier lookup).
+  Result<std::vector<FtsHit>> symbol_candidates(const ParsedQuery& q, const SearchFilters& filters,
+                                                int limit);
 
   // The FTS5 expression a query turns into (for --explain and tests).
   Result<std::string> match_expression(const ParsedQuery& q);

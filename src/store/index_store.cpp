@@ -515,6 +515,36 @@ Result<std::vector<ChunkRow>> IndexStore::get_chunks(const std::vector<int64_t>&
   return out;
 }
 
+Result<std::vector<ChunkRow>> IndexStore::get_chunk_meta(const std::vector<int64_t>& ids) {
+  if (!sel_meta_)
+    sel_meta_ = db_->must_prepare(
+        "SELECT c.id, f.path, f.lang, c.kind, c.name, c.qualified_name, c.start_line, c.end_line, "
+        "c.tokens FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?1");
+  std::vector<ChunkRow> out;
+  out.reserve(ids.size());
+  for (int64_t id : ids) {
+    sel_meta_.bind(1, id);
+    if (sel_meta_.step()) {
+      ChunkRow r;
+      r.id = sel_meta_.col_int(0);
+      r.path = sel_meta_.col_text(1);
+      r.lang = sel_meta_.col_text(2);
+      r.kind = sel_meta_.col_text(3);
+      r.name = sel_meta_.col_text(4);
+      r.qualified_name = sel_meta_.col_text(5);
+      if (r.qualified_name.empty()) r.qualified_name = r.name;
+      r.start_line = static_cast<uint32_t>(sel_meta_.col_int(6));
+      r.end_line = static_cast<uint32_t>(sel_meta_.col_int(7));
+      r.tokens = static_cast<uint32_t>(sel_meta_.col_int(8));
+      out.push_back(std::move(r));
+    }
+    Status st = sel_meta_.last_status();
+    sel_meta_.reset();
+    if (!st.ok()) return st;
+  }
+  return out;
+}
+
 Result<std::string> IndexStore::integrity_check() {
   std::string problems;
   Stmt q = db_->must_prepare("PRAGMA integrity_check");

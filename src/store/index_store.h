@@ -136,6 +136,9 @@ class IndexStore {
   Result<ChunkRow> get_chunk(int64_t id);
   // For a batch of hits: metadata plus text, in the order given. Missing ids are skipped.
   Result<std::vector<ChunkRow>> get_chunks(const std::vector<int64_t>& ids);
+  // Metadata only (path, lang, kind, names, lines, tokens; no text, doc or signature): what
+  // ranking needs for a few hundred candidates. Order as given; missing ids are skipped.
+  Result<std::vector<ChunkRow>> get_chunk_meta(const std::vector<int64_t>& ids);
 
   // PRAGMA integrity_check plus FTS5's own integrity-check. "ok" or the problems found.
   Result<std::string> integrity_check();
@@ -148,7 +151,7 @@ class IndexStore {
   Status delete_file_rows(int64_t file_id);
 
   std::unique_ptr<Db> db_;
-  Stmt ins_file_, upd_file_, ins_text_, ins_symbol_, ins_chunk_, ins_fts_, ins_ref_, sel_file_id_, sel_hot_;
+  Stmt sel_meta_, ins_file_, upd_file_, ins_text_, ins_symbol_, ins_chunk_, ins_fts_, ins_ref_, sel_file_id_, sel_hot_;
 };
 
 }  // namespace pampax

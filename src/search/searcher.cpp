@@ -1,0 +1,143 @@
+#include "search/searcher.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "util/ident.h"
+
+namespace pampax {
+
+bool parse_search_mode(const std::string& s, SearchMode* out) {
+  if (s == "hybrid") *out = SearchMode::kHybrid;
+  else if (s == "bm25" || s == "lexical") *out = SearchMode::kBm25;
+  else if (s == "vector" || s == "semantic") *out = SearchMode::kVector;
+  else if (s == "symbol") *out = SearchMode::kSymbol;
+  else return false;
+  return true;
+}
+
+const char* search_mode_name(SearchMode m) {
+  switch (m) {
+    case SearchMode::kHybrid: return "hybrid";
+    case SearchMode::kBm25: return "bm25";
+    case SearchMode::kVector: return "vector";
+    case SearchMode::kSymbol: return "symbol";
+  }
+  return "hybrid";
+}
+
+namespace {
+
+std::vector<ArmHit> to_arm(const std::vector<FtsHit>& hits) {
+  std::vector<ArmHit> out;
+  out.reserve(hits.size());
+  for (const FtsHit& h : hits) out.push_back({h.chunk_id, h.score});
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req) {
+  const int limit = std::max(1, req.limit);
+  int pool = std::max(o_.min_pool, 3 * limit);
+  if (req.group_by == GroupBy::kFile) pool = std::max(o_.file_pool, 20 * limit);
+  pool = std::min(pool, 2000);
+  ParsedQuery q = parse_query(req.query);
+  if (q.terms.empty() && req.mode != SearchMode::kVector)
+    return InvalidArgument("the query has no searchable words");
+
+  LexicalSearcher lexical(store_);
+  std::vector<ArmHit> lex, vec;
+  if (req.mode == SearchMode::kBm25 || req.mode == SearchMode::kHybrid) {
+    auto r = lexical.candidates(q, req.filters, pool);
+    if (!r.ok()) return r.status();
+    lex = to_arm(*r);
+  } else if (req.mode == SearchMode::kSymbol) {
+    auto r = lexical.symbol_candidates(q, req.filters, pool);
+    if (!r.ok()) return r.status();
+    lex = to_arm(*r);
+  }
+  if (req.mode == SearchMode::kVector || req.mode == SearchMode::kHybrid) {
+    if (!vector_) {
+      if (req.mode == SearchMode::kVector)
+        return Unsupported(
+            "this index has no embeddings, so vector search is not available; use --mode bm25 "
+            "or hybrid, or add embeddings with `pampax index --embed`");
+    } else {
+      if (req.query.find_first_not_of(" \t\r\n") == std::string::npos)
+        return InvalidArgument("the query is empty");
+      auto r = vector_(req.query, req.filters, pool);
+      if (!r.ok()) return r.status();
+      vec = std::move(r).value();
+    }
+  }
+  std::vector<Candidate> fused = fuse(lex, vec, o_.fusion);
+
+  std::vector<int64_t> ids;
+  ids.reserve(fused.size());
+  for (const Candidate& c : fused) ids.push_back(c.chunk_id);
+  auto meta = store_.get_chunk_meta(ids);  // chunks deleted since the hot lists were built vanish
+  if (!meta.ok()) return meta.status();
+  std::unordered_map<int64_t, const ChunkRow*> by_id;
+  for (const ChunkRow& r : *meta) by_id[r.id] = &r;
+  std::vector<SearchHit> hits;
+  hits.reserve(fused.size());
+  for (const Candidate& c : fused) {
+    auto it = by_id.find(c.chunk_id);
+    if (it == by_id.end()) continue;
+    const ChunkRow& r = *it->second;
+    SearchHit h;
+    h.chunk_id = r.id;
+    h.path = r.path;
+    h.lang = r.lang;
+    h.kind = r.kind;
+    h.symbol = r.qualified_name;
+    h.start_line = r.start_line;
+    h.end_line = r.end_line;
+    h.evidence.lexical = c.lexical;
+    h.evidence.vector = c.vector;
+    h.evidence.fused = c.fused;
+    hits.push_back(std::move(h));
+  }
+  if (req.boosts) {
+    rank_hits(hits, q, o_.ranker);
+  } else {
+    RankerOptions none = o_.ranker;
+    none.priors = false;
+    none.symbol_exact = none.symbol_partial = none.path_match = 1.0;
+    rank_hits(hits, q, none);
+  }
+  if (req.group_by == GroupBy::kFile) hits = group_by_file(hits, o_.ranker);
+  if (hits.size() > static_cast<size_t>(limit)) hits.resize(static_cast<size_t>(limit));
+
+  // Snippets and matched terms for what is shown.
+  ids.clear();
+  for (const SearchHit& h : hits) ids.push_back(h.chunk_id);
+  auto rows = store_.get_chunks(ids);
+  if (!rows.ok()) return rows.status();
+  std::unordered_map<int64_t, const ChunkRow*> text_of;
+  for (const ChunkRow& r : *rows) text_of[r.id] = &r;
+  std::unordered_set<std::string> wanted;
+  for (const QueryTerm& t : q.terms) wanted.insert(t.text);
+  for (SearchHit& h : hits) {
+    auto it = text_of.find(h.chunk_id);
+    if (it == text_of.end()) continue;
+    const ChunkRow& r = *it->second;
+    h.snippet = make_snippet(r.text, q.terms);
+    std::unordered_set<std::string> seen;
+    auto collect = [&](std::string_view s) {
+      for_each_term(s, [&](std::string_view term, bool, int, int) {
+        std::string t(term);
+        if (wanted.count(t) && seen.insert(t).second) h.evidence.matched_terms.push_back(t);
+      });
+    };
+    collect(r.path);
+    collect(r.qualified_name);
+    collect(r.doc);
+    collect(r.text);
+  }
+  return hits;
+}
+
+}  // namespace pampax

@@ -1,0 +1,59 @@
+// What a search asks and what it answers: shared by every arm (lexical, vector, symbol), the
+// fusion and ranking layers, the Engine and its front ends (CLI, MCP, HTTP).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "store/index_store.h"
+
+namespace pampax {
+
+enum class SearchMode {
+  kHybrid,  // lexical + vector, fused (falls back to lexical when there are no vectors)
+  kBm25,    // lexical only
+  kVector,  // vector only (needs embeddings)
+  kSymbol,  // identifier lookup: symbol names, exact matches first
+};
+enum class GroupBy { kNone, kFile };
+
+// "hybrid" | "bm25" | "lexical" | "vector" | "semantic" | "symbol"; false if unknown.
+bool parse_search_mode(const std::string& s, SearchMode* out);
+const char* search_mode_name(SearchMode m);
+
+struct SearchRequest {
+  std::string query;
+  int limit = 10;
+  SearchFilters filters;
+  SearchMode mode = SearchMode::kHybrid;
+  GroupBy group_by = GroupBy::kNone;
+  bool boosts = true;  // false: rank by the fused arm scores alone (for comparisons)
+};
+
+// Why a hit is where it is. Ranks are 1-based; 0 means the arm did not return the chunk.
+struct ArmEvidence {
+  int rank = 0;
+  double score = 0;
+};
+struct Boost {
+  std::string name;  // "symbol-match", "path-match", "doc-file", "test-file", ...
+  double factor = 1;
+};
+struct Evidence {
+  ArmEvidence lexical, vector;
+  double fused = 0;                        // score after fusion, before boosts
+  std::vector<Boost> boosts;               // multiplicative, applied in this order
+  std::vector<std::string> matched_terms;  // query terms found in the chunk (lexical arm)
+};
+
+struct SearchHit {
+  int64_t chunk_id = 0;
+  std::string path, lang, kind, symbol;  // symbol: qualified name, "" for code/text chunks
+  uint32_t start_line = 0, end_line = 0;
+  double score = 0;
+  std::string snippet;  // a few lines of the chunk around the best-matching line
+  Evidence evidence;
+  int grouped = 1;      // with GroupBy::kFile: how many of the file's chunks were among the candidates
+};
+
+}  // namespace pampax
