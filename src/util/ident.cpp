@@ -14,7 +14,8 @@ inline char lower(unsigned char c) { return is_upper(c) ? static_cast<char>(c + 
 
 constexpr size_t kMaxWord = 64;
 
-// Calls emit(begin, end) for each sub-word of word[0..n).
+// Calls emit(begin, end) for each sub-word of word[0..n). Bytes that are not letters or
+// digits separate sub-words.
 template <class F>
 void split_parts(std::string_view w, F&& emit) {
   size_t n = w.size();
@@ -35,8 +36,11 @@ void split_parts(std::string_view w, F&& emit) {
       } else {
         while (i < n && is_lower(static_cast<unsigned char>(w[i]))) ++i;
       }
-    } else {
+    } else if (is_lower(c)) {
       while (i < n && is_lower(static_cast<unsigned char>(w[i]))) ++i;
+    } else {
+      ++i;  // punctuation, space, ...: a separator (callers may pass any text)
+      continue;
     }
     emit(start, i);
   }

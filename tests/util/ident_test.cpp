@@ -28,6 +28,16 @@ TEST(SplitIdentifier, SinglePartGivesNothing) {
   EXPECT_TRUE(split_identifier("").empty());
 }
 
+// Symbol names are not always identifiers ("<lambda>", "operator()", "a b"): punctuation
+// separates parts and never stalls the splitter.
+TEST(SplitIdentifier, PunctuationSeparates) {
+  EXPECT_EQ(split_identifier("operator()"), (Parts{}));
+  EXPECT_EQ(split_identifier("<lambda>"), (Parts{}));
+  EXPECT_EQ(split_identifier("foo.barBaz"), (Parts{"foo", "bar", "baz"}));
+  EXPECT_EQ(split_identifier("a b<c>"), (Parts{"a", "b", "c"}));
+  EXPECT_EQ(split_identifier("(){}"), (Parts{}));
+}
+
 struct Term {
   std::string text;
   bool colocated;
