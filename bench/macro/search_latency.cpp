@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "query failed: %s\n", res.status().message().c_str());
         return 1;
       }
-      hits = res->size();
+      hits = res->hits.size();
       ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     }
     all.insert(all.end(), ms.begin(), ms.end());

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -55,8 +56,43 @@ void add_common(CLI::App* cmd, Common& c, bool path_positional) {
   cmd->add_flag("--verbose,-v", c.verbose, "Show more detail (e.g. every skipped file)");
 }
 
-int cmd_index(const Common& c, bool update, bool force, bool progress_flag, bool quiet,
-              uint64_t max_size_kib, int threads) {
+struct IndexArgs {
+  bool force = false, progress = false, quiet = false, reembed = false, no_embed = false;
+  uint64_t max_kib = 0;
+  int threads = 0;
+  std::string embed, model, embed_url, embed_model, embed_api = "openai";
+};
+
+// Embedding settings from the flags; backend "none" when no --embed was given.
+Result<EmbedConfig> embed_config_from(const IndexArgs& a) {
+  EmbedConfig cfg;
+  if (a.embed.empty()) {
+    if (!a.model.empty() || !a.embed_url.empty())
+      return InvalidArgument("--model and --embed-url need --embed gguf or --embed http");
+    return cfg;
+  }
+  cfg.backend = a.embed;
+  cfg.threads = a.threads;
+  if (a.embed == "gguf") {
+    if (a.model.empty()) return InvalidArgument("--embed gguf needs --model FILE.gguf");
+    std::error_code ec;
+    std::filesystem::path m = std::filesystem::absolute(a.model, ec);
+    cfg.model_path = ec ? a.model : m.lexically_normal().string();
+  } else if (a.embed == "http") {
+    if (a.embed_url.empty()) return InvalidArgument("--embed http needs --embed-url URL");
+    cfg.url = a.embed_url;
+    cfg.model = a.embed_model;
+    cfg.api = a.embed_api;
+  }
+  return cfg;
+}
+
+int cmd_index(const Common& c, bool update, const IndexArgs& a) {
+  const bool force = a.force, progress_flag = a.progress, quiet = a.quiet;
+  const uint64_t max_size_kib = a.max_kib;
+  const int threads = a.threads;
+  auto embed_cfg = embed_config_from(a);
+  if (!embed_cfg.ok()) return fail(embed_cfg.status());
   Engine::Mode mode = Engine::Mode::kWrite;
   if (update) {
     // `update` on a tree without an index is a mistake worth naming.
@@ -75,6 +111,35 @@ int cmd_index(const Common& c, bool update, bool force, bool progress_flag, bool
   auto r = (*engine)->index(opt);
   if (!r.ok()) return fail(r.status());
   const IndexReport& rep = *r;
+  // Embeddings: with --embed, or when the index remembers an embedder.
+  std::optional<EmbedReport> emb;
+  bool embed_now = !a.no_embed && (embed_cfg->enabled() || [&] {
+    auto stored = (*engine)->store().meta("embed_config");
+    if (!stored) return false;
+    auto sc = EmbedConfig::from_json(*stored);
+    return sc.ok() && sc->enabled();
+  }());
+  if (a.embed == "none" && !a.no_embed) {
+    // --embed none turns embeddings off for this index (vectors are dropped).
+    Status st = (*engine)->store().begin();
+    if (st.ok()) st = (*engine)->store().set_meta("embed_config", EmbedConfig{}.to_json());
+    if (st.ok()) st = (*engine)->store().db().exec("DELETE FROM embeddings; DELETE FROM meta WHERE key='embed_model'");
+    if (st.ok()) st = (*engine)->store().commit();
+    if (!st.ok()) return fail(st);
+    embed_now = false;
+  }
+  if (embed_now) {
+    EmbedOptions eo;
+    eo.config = *embed_cfg;
+    eo.reembed = a.reembed;
+    if (show_progress) eo.progress = &bar;
+    auto e = (*engine)->embed(eo);
+    if (!e.ok()) return fail(e.status());
+    emb = *e;
+    if (!e->previous_model.empty())
+      std::fprintf(stderr, "pampax: the embedding model changed (%s -> %s|%d): all vectors were recomputed\n",
+                   e->previous_model.c_str(), e->model_id.c_str(), e->dim);
+  }
   double secs = std::max(rep.seconds, 1e-9);
   if (c.output == "json") {
     json j = {{"root", (*engine)->root().string()},
@@ -99,6 +164,11 @@ int cmd_index(const Common& c, bool update, bool force, bool progress_flag, bool
       skipped.push_back({{"path", s.path}, {"reason", s.reason}, {"detail", s.detail}});
     j["skipped"] = skipped;
     j["warnings"] = rep.warnings;
+    if (emb)
+      j["embeddings"] = {{"model", emb->model_id}, {"backend", emb->backend}, {"dim", emb->dim},
+                         {"chunks", emb->chunks}, {"reused", emb->reused},
+                         {"embedded", emb->embedded}, {"seconds", emb->seconds},
+                         {"previous_model", emb->previous_model}};
     std::cout << dump(j) << "\n";
     return 0;
   }
@@ -123,6 +193,10 @@ int cmd_index(const Common& c, bool update, bool force, bool progress_flag, bool
       for (const SkipNote& s : rep.skipped)
         std::printf("    %s: %s (%s)\n", s.path.c_str(), s.reason.c_str(), s.detail.c_str());
   }
+  if (emb)
+    std::printf("  embeddings (%s, %d-d): %lld new, %lld reused of %lld chunks in %.2f s\n",
+                emb->model_id.c_str(), emb->dim, static_cast<long long>(emb->embedded),
+                static_cast<long long>(emb->reused), static_cast<long long>(emb->chunks), emb->seconds);
   if (rep.fallback_files)
     std::printf("  %llu files had syntax the grammar could not parse; indexed as plain text\n",
                 static_cast<unsigned long long>(rep.fallback_files));
@@ -231,8 +305,10 @@ int cmd_search(const Common& c, SearchArgs a) {
   req.filters.kind = a.kind;
   auto engine = Engine::open(c.path, Engine::Mode::kRead);
   if (!engine.ok()) return fail(engine.status());
-  auto r = (*engine)->search(req);
-  if (!r.ok()) return fail(r.status());
+  auto resp = (*engine)->search(req);
+  if (!resp.ok()) return fail(resp.status());
+  for (const std::string& w : resp->warnings) std::fprintf(stderr, "pampax: warning: %s\n", w.c_str());
+  const std::vector<SearchHit>* r = &resp->hits;
   if (c.output == "json") {
     json results = json::array();
     for (const SearchHit& h : *r) {
@@ -250,8 +326,9 @@ int cmd_search(const Common& c, SearchArgs a) {
       results.push_back(std::move(item));
     }
     json j = {{"query", query.size() > 200 ? query.substr(0, 200) + "..." : query},
-              {"mode", search_mode_name(req.mode)},
+              {"mode", search_mode_name(resp->mode)},
               {"group_by", a.group_by},
+              {"warnings", resp->warnings},
               {"results", results}};
     std::cout << dump(j) << "\n";
     return 0;
@@ -299,20 +376,33 @@ int run_cli(int argc, char** argv) {
   app.failure_message(CLI::FailureMessage::help);
 
   Common common;
-  bool force = false, progress = false, quiet = false;
-  uint64_t max_kib = 0;
-  int threads = 0;
+  IndexArgs ia;
   auto add_index_opts = [&](CLI::App* cmd) {
     add_common(cmd, common, true);
-    cmd->add_flag("--progress", progress, "Show a progress bar even when stderr is not a terminal");
-    cmd->add_flag("--quiet,-q", quiet, "No progress bar");
-    cmd->add_option("--max-file-kib", max_kib, "Skip files larger than this (default 1024 KiB)");
-    cmd->add_option("--threads,-j", threads, "Parse threads (default: all cores)");
+    cmd->add_flag("--progress", ia.progress, "Show a progress bar even when stderr is not a terminal");
+    cmd->add_flag("--quiet,-q", ia.quiet, "No progress bar");
+    cmd->add_option("--max-file-kib", ia.max_kib, "Skip files larger than this (default 1024 KiB)");
+    cmd->add_option("--threads,-j", ia.threads, "Parse (and gguf compute) threads (default: all cores)");
+    cmd->add_option("--embed", ia.embed,
+                    "Add embeddings for hybrid search: gguf (a local model file, --model), http "
+                    "(an embedding server, --embed-url), or none (turn them off). Remembered by "
+                    "the index: later runs keep embeddings up to date")
+        ->check(CLI::IsMember({"gguf", "http", "none"}));
+    cmd->add_option("--model", ia.model, "gguf: the embedding model file (.gguf)");
+    cmd->add_option("--embed-url", ia.embed_url,
+                    "http: server base URL, e.g. http://127.0.0.1:8080 (OpenAI-compatible) or "
+                    "http://127.0.0.1:11434 with --embed-api ollama; API key from $PAMPAX_EMBED_API_KEY");
+    cmd->add_option("--embed-model", ia.embed_model, "http: model name to request");
+    cmd->add_option("--embed-api", ia.embed_api, "http: openai or ollama")
+        ->check(CLI::IsMember({"openai", "ollama"}))
+        ->capture_default_str();
+    cmd->add_flag("--reembed", ia.reembed, "Recompute every vector (normally only missing ones)");
+    cmd->add_flag("--no-embed", ia.no_embed, "Skip the embedding pass this time (lexical index only)");
   };
   CLI::App* index = app.add_subcommand(
       "index", "Index a repository (incremental when an index exists; --force re-parses all)");
   add_index_opts(index);
-  index->add_flag("--force", force, "Re-parse every file even when unchanged");
+  index->add_flag("--force", ia.force, "Re-parse every file even when unchanged");
   CLI::App* update = app.add_subcommand(
       "update", "Re-index only added, changed and deleted files of an existing index");
   add_index_opts(update);
@@ -352,8 +442,11 @@ int run_cli(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : 2;
   }
   try {
-    if (*index) return cmd_index(common, false, force, progress, quiet, max_kib, threads);
-    if (*update) return cmd_index(common, true, false, progress, quiet, max_kib, threads);
+    if (*index) return cmd_index(common, false, ia);
+    if (*update) {
+      ia.force = false;
+      return cmd_index(common, true, ia);
+    }
     if (*info) return cmd_info(common);
     if (*search) return cmd_search(common, sa);
   } catch (const std::exception& e) {

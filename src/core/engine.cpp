@@ -2,10 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <system_error>
+#include <unordered_set>
 
 #include "core/indexer.h"
+#include "embed/embed_text.h"
 #include "search/searcher.h"
+#include "search/vector_index.h"
 
 namespace pampax {
 namespace fs = std::filesystem;
@@ -63,9 +67,197 @@ Result<IndexInfo> Engine::info() {
   return info;
 }
 
-Result<std::vector<SearchHit>> Engine::search(const SearchRequest& req) {
-  Searcher searcher(*store_);
-  return searcher.search(req);
+Engine::Engine(fs::path root, std::unique_ptr<IndexStore> store)
+    : root_(std::move(root)), store_(std::move(store)) {}
+Engine::~Engine() = default;
+
+namespace {
+
+// meta "embed_model": the model id of the vectors in the index, and their dimension.
+std::string model_key(const EmbedderInfo& i) { return i.model_id + "|" + std::to_string(i.dim); }
+
+bool split_model_key(const std::string& key, std::string* id, int* dim) {
+  size_t bar = key.rfind('|');
+  if (bar == std::string::npos) return false;
+  *id = key.substr(0, bar);
+  *dim = std::atoi(key.c_str() + bar + 1);
+  return *dim > 0;
+}
+
+}  // namespace
+
+Result<EmbedReport> Engine::embed(const EmbedOptions& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  EmbedConfig config = options.config;
+  if (!config.enabled()) {
+    auto stored = store_->meta("embed_config");
+    if (!stored)
+      return InvalidArgument("no embedder configured for this index: pass one, e.g. "
+                             "`pampax index --embed gguf --model FILE.gguf`");
+    auto c = EmbedConfig::from_json(*stored);
+    if (!c.ok()) return c.status();
+    config = *c;
+    if (!config.enabled()) return InvalidArgument("embeddings are turned off for this index");
+  }
+  auto embedder = make_embedder(config);
+  if (!embedder.ok()) return embedder.status();
+  const EmbedderInfo& info = (*embedder)->info();
+  EmbedReport rep;
+  rep.model_id = info.model_id;
+  rep.dim = info.dim;
+  rep.backend = config.backend;
+
+  std::string key = model_key(info);
+  std::string previous = store_->meta("embed_model").value_or("");
+  PAMPAX_RETURN_IF_ERROR(store_->begin());
+  Status st = store_->set_meta("embed_config", config.to_json());
+  if (st.ok() && previous != key) {
+    if (!previous.empty()) rep.previous_model = previous;
+    st = store_->set_meta("embed_model", key);
+  }
+  if (st.ok() && options.reembed) {
+    Stmt del = store_->db().must_prepare("DELETE FROM embeddings WHERE model = ?1");
+    del.bind(1, info.model_id);
+    st = del.run();
+  }
+  if (st.ok()) st = store_->prune_embeddings(info.model_id, /*keep_unreferenced=*/20000);
+  if (!st.ok()) {
+    store_->rollback();
+    return st;
+  }
+  PAMPAX_RETURN_IF_ERROR(store_->commit());
+
+  auto counts = store_->embed_counts(info.model_id);
+  if (!counts.ok()) return counts.status();
+  rep.chunks = counts->chunks;
+  rep.reused = counts->embedded;
+  if (options.progress) options.progress->start("embedding", static_cast<uint64_t>(rep.chunks - rep.reused));
+
+  const int batch = std::max(1, options.batch);
+  int64_t after = 0;
+  uint64_t done = 0, bytes = 0;
+  for (;;) {
+    auto pending = store_->pending_embeddings(info.model_id, after, batch);
+    if (!pending.ok()) return pending.status();
+    if (pending->empty()) break;
+    after = pending->back().chunk_id;
+    // One text per distinct hash.
+    std::vector<int64_t> ids;
+    std::vector<uint64_t> hashes;
+    std::unordered_set<uint64_t> seen;
+    for (const auto& p : *pending)
+      if (seen.insert(p.hash).second) {
+        ids.push_back(p.chunk_id);
+        hashes.push_back(p.hash);
+      }
+    auto rows = store_->get_chunks(ids);
+    if (!rows.ok()) return rows.status();
+    if (rows->size() != ids.size()) continue;  // deleted under us by another writer: next round
+    std::vector<std::string> texts;
+    texts.reserve(rows->size());
+    for (const ChunkRow& r : *rows) {
+      texts.push_back(embed_text(r.qualified_name, r.header, r.text));
+      bytes += texts.back().size();
+    }
+    auto vecs = (*embedder)->embed(texts, EmbedRole::kDocument);
+    if (!vecs.ok()) return vecs.status();
+    if (vecs->size() != texts.size() * static_cast<size_t>(info.dim))
+      return Internal("the embedder returned " + std::to_string(vecs->size()) + " floats for " +
+                      std::to_string(texts.size()) + " texts of dimension " + std::to_string(info.dim));
+    PAMPAX_RETURN_IF_ERROR(store_->begin());
+    st = store_->put_embeddings(info.model_id, hashes, vecs->data(), info.dim);
+    if (!st.ok()) {
+      store_->rollback();
+      return st;
+    }
+    PAMPAX_RETURN_IF_ERROR(store_->commit());
+    rep.embedded += static_cast<int64_t>(texts.size());
+    done += pending->size();
+    if (options.progress) options.progress->advance(done, bytes);
+  }
+  if (options.progress) options.progress->finish();
+  vectors_.reset();  // searches reload
+  embedder_.reset();
+  rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return rep;
+}
+
+Status Engine::prepare_vectors(std::string* why) {
+  auto key = store_->meta("embed_model");
+  auto cfg_text = store_->meta("embed_config");
+  if (!key || !cfg_text) {
+    *why = "this index has no embeddings";
+    return Status::Ok();
+  }
+  std::string model;
+  int dim = 0;
+  if (!split_model_key(*key, &model, &dim))
+    return Corrupt("the index's embedding model record is damaged: re-embed with pampax index --reembed");
+  if (vectors_ && vectors_model_ == *key && embedder_) return Status::Ok();
+  auto cfg = EmbedConfig::from_json(*cfg_text);
+  if (!cfg.ok()) return cfg.status();
+  if (!cfg->enabled()) {
+    *why = "embeddings are turned off for this index";
+    return Status::Ok();
+  }
+  auto embedder = make_embedder(*cfg);
+  if (!embedder.ok()) {
+    *why = embedder.status().message();
+    return Status::Ok();
+  }
+  if ((*embedder)->info().model_id != model || (*embedder)->info().dim != dim) {
+    *why = "the embedder (" + (*embedder)->info().model_id + ") is not the model the index's vectors "
+           "were made with (" + model + "): run `pampax index` to re-embed";
+    return Status::Ok();
+  }
+  auto vi = VectorIndex::load(*store_, model, dim);
+  if (!vi.ok()) return vi.status();
+  auto counts = store_->embed_counts(model);
+  if (!counts.ok()) return counts.status();
+  vectors_missing_ = counts->chunks - counts->embedded;
+  embedder_ = std::move(embedder).value();
+  vectors_ = std::move(vi).value();
+  vectors_model_ = *key;
+  return Status::Ok();
+}
+
+Result<SearchResponse> Engine::search(const SearchRequest& req) {
+  SearchResponse resp;
+  SearchRequest r = req;
+  VectorArm arm;
+  if (req.mode == SearchMode::kHybrid || req.mode == SearchMode::kVector) {
+    std::string why;
+    PAMPAX_RETURN_IF_ERROR(prepare_vectors(&why));
+    if (!vectors_) {
+      if (req.mode == SearchMode::kVector)
+        return Unsupported("vector search is not available: " + why +
+                           ". Use --mode bm25, or add embeddings: pampax index --embed gguf --model FILE.gguf");
+      if (store_->meta("embed_config")) resp.warnings.push_back("lexical results only: " + why);
+      r.mode = SearchMode::kBm25;
+    } else {
+      if (vectors_missing_ > 0)
+        resp.warnings.push_back(std::to_string(vectors_missing_) +
+                                " chunks have no vector yet (run `pampax index` to finish embedding)");
+      arm = [this](const std::string& query, const SearchFilters& filters,
+                   int k) -> Result<std::vector<ArmHit>> {
+        auto q = embedder_->embed({query}, EmbedRole::kQuery);
+        if (!q.ok()) return q.status();
+        bool filtered = !filters.lang.empty() || !filters.path_glob.empty() || !filters.kind.empty();
+        VectorIndex::KeepFn keep;
+        if (filtered)
+          keep = [this, &filters](const std::vector<int64_t>& ids) {
+            return store_->filter_chunks(ids, filters);
+          };
+        return vectors_->search(q->data(), k, keep);
+      };
+    }
+  }
+  resp.mode = r.mode;
+  Searcher searcher(*store_, std::move(arm));
+  auto hits = searcher.search(r);
+  if (!hits.ok()) return hits.status();
+  resp.hits = std::move(hits).value();
+  return resp;
 }
 
 }  // namespace pampax

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "embed/config.h"
+#include "embed/embedder.h"
 #include "parse/chunker.h"
 #include "scan/walker.h"
 #include "search/types.h"
@@ -53,8 +55,34 @@ struct IndexInfo {
   int schema_version = 0;
 };
 
+struct EmbedOptions {
+  // The embedder to use; backend "none" means the one remembered in the index (an error if
+  // there is none). A different model than the index's vectors were made with is re-embedded.
+  EmbedConfig config;
+  bool reembed = false;        // drop this model's vectors and compute them again
+  int batch = 64;              // chunks per embed() call and per write transaction
+  ProgressSink* progress = nullptr;
+};
+
+struct EmbedReport {
+  std::string model_id, backend;
+  int dim = 0;
+  int64_t chunks = 0;           // chunks in the index
+  int64_t reused = 0;           // chunks whose vector already existed (cache hits)
+  int64_t embedded = 0;         // texts embedded in this run
+  double seconds = 0;
+  std::string previous_model;   // non-empty when the model changed (all vectors recomputed)
+};
+
+struct SearchResponse {
+  std::vector<SearchHit> hits;
+  SearchMode mode = SearchMode::kHybrid;  // what actually ran (hybrid without vectors: bm25)
+  std::vector<std::string> warnings;      // e.g. vectors incomplete, embedder unavailable
+};
+
 class Engine {
  public:
+  ~Engine();
   enum class Mode {
     kRead,    // the index must exist; searches only
     kWrite,   // creates the index when missing
@@ -70,8 +98,15 @@ class Engine {
   // next call. REQUIRES: opened in kWrite mode.
   Result<IndexReport> index(const IndexOptions& options);
 
+  // Computes the vectors that are missing for the configured model (all of them after a model
+  // change), in batches, each committed: interrupted, the next call resumes. Lexical search
+  // works throughout. REQUIRES: opened in kWrite mode.
+  Result<EmbedReport> embed(const EmbedOptions& options);
+
   Result<IndexInfo> info();
-  Result<std::vector<SearchHit>> search(const SearchRequest& req);
+  // Hybrid and vector modes use the index's embedder (loaded on first use and kept, with the
+  // vectors, for later searches).
+  Result<SearchResponse> search(const SearchRequest& req);
 
   IndexStore& store() { return *store_; }
   const std::filesystem::path& root() const { return root_; }
@@ -79,10 +114,15 @@ class Engine {
   static std::filesystem::path db_path_for(const std::filesystem::path& root);
 
  private:
-  Engine(std::filesystem::path root, std::unique_ptr<IndexStore> store)
-      : root_(std::move(root)), store_(std::move(store)) {}
+  Engine(std::filesystem::path root, std::unique_ptr<IndexStore> store);
+  // Loads the embedder and vectors for searching; sets *why when vectors are unavailable.
+  Status prepare_vectors(std::string* why);
   std::filesystem::path root_;
   std::unique_ptr<IndexStore> store_;
+  std::unique_ptr<Embedder> embedder_;
+  std::unique_ptr<class VectorIndex> vectors_;
+  std::string vectors_model_;
+  int64_t vectors_missing_ = 0;
 };
 
 }  // namespace pampax

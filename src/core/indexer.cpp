@@ -1,4 +1,5 @@
 #include "core/indexer.h"
+#include "embed/embed_text.h"
 #include "search/lexical.h"
 
 #include <fcntl.h>
@@ -212,6 +213,9 @@ FileWrite to_file_write(const std::string& path, std::string_view content, const
     sc.end_byte = c.end_byte;
     sc.tokens = c.tokens;
     sc.symbol = c.symbol;
+    if (c.end_byte <= content.size() && c.start_byte <= c.end_byte)
+      sc.hash = embed_hash(embed_text(c.qualified_name, c.header,
+                                      content.substr(c.start_byte, c.end_byte - c.start_byte)));
     w.chunks.push_back(std::move(sc));
   }
   w.text_zstd = zstd_compress(content);

@@ -203,8 +203,8 @@ Status IndexStore::put_file(const FileWrite& w) {
   if (!ins_chunk_)
     ins_chunk_ = db_->must_prepare(
         "INSERT INTO chunks(file_id, symbol_id, kind, name, qualified_name, doc, header, "
-        "start_line, end_line, start_byte, end_byte, tokens) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+        "start_line, end_line, start_byte, end_byte, tokens, hash) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   for (const StoredChunk& c : w.chunks) {
     ins_chunk_.bind(1, fid);
     if (c.symbol >= 0 && static_cast<size_t>(c.symbol) < symbol_ids.size())
@@ -215,6 +215,7 @@ Status IndexStore::put_file(const FileWrite& w) {
     ins_chunk_.bind(5, c.qualified_name == c.name ? std::string_view("") : std::string_view(c.qualified_name));
     ins_chunk_.bind(6, c.doc).bind(7, c.header).bind(8, c.start_line).bind(9, c.end_line);
     ins_chunk_.bind(10, c.start_byte).bind(11, c.end_byte).bind(12, c.tokens);
+    ins_chunk_.bind(13, static_cast<int64_t>(c.hash));
     PAMPAX_RETURN_IF_ERROR(ins_chunk_.run());
   }
 
@@ -543,6 +544,81 @@ Result<std::vector<ChunkRow>> IndexStore::get_chunk_meta(const std::vector<int64
     if (!st.ok()) return st;
   }
   return out;
+}
+
+Result<std::vector<IndexStore::PendingChunk>> IndexStore::pending_embeddings(
+    const std::string& model, int64_t after_id, int limit) {
+  Stmt q = db_->must_prepare(
+      "SELECT c.id, c.hash FROM chunks c WHERE c.id > ?2 AND NOT EXISTS "
+      "(SELECT 1 FROM embeddings e WHERE e.model = ?1 AND e.hash = c.hash) ORDER BY c.id LIMIT ?3");
+  q.bind(1, model).bind(2, after_id).bind(3, limit);
+  std::vector<PendingChunk> out;
+  while (q.step()) out.push_back({q.col_int(0), static_cast<uint64_t>(q.col_int(1))});
+  if (!q.last_status().ok()) return q.last_status();
+  return out;
+}
+
+Status IndexStore::put_embeddings(const std::string& model, const std::vector<uint64_t>& hashes,
+                                  const float* data, int dim) {
+  Stmt q = db_->must_prepare(
+      "INSERT OR IGNORE INTO embeddings(model, hash, vec, used_at) VALUES(?1, ?2, ?3, unixepoch())");
+  const size_t row = static_cast<size_t>(dim) * sizeof(float);
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    q.bind(1, model).bind(2, static_cast<int64_t>(hashes[i]));
+    q.bind_blob(3, std::string_view(reinterpret_cast<const char*>(data) + i * row, row));
+    PAMPAX_RETURN_IF_ERROR(q.run());
+  }
+  return Status::Ok();
+}
+
+Result<IndexStore::EmbedCounts> IndexStore::embed_counts(const std::string& model) {
+  Stmt q = db_->must_prepare(
+      "SELECT count(*), count(e.hash) FROM chunks c "
+      "LEFT JOIN embeddings e ON e.model = ?1 AND e.hash = c.hash");
+  q.bind(1, model);
+  EmbedCounts c;
+  if (q.step()) {
+    c.chunks = q.col_int(0);
+    c.embedded = q.col_int(1);
+  }
+  if (!q.last_status().ok()) return q.last_status();
+  return c;
+}
+
+Status IndexStore::load_vectors(const std::string& model, int dim, std::vector<int64_t>* ids,
+                                std::vector<float>* matrix) {
+  ids->clear();
+  matrix->clear();
+  Stmt q = db_->must_prepare(
+      "SELECT c.id, e.vec FROM chunks c JOIN embeddings e ON e.model = ?1 AND e.hash = c.hash "
+      "ORDER BY c.id");
+  q.bind(1, model);
+  const size_t row = static_cast<size_t>(dim) * sizeof(float);
+  while (q.step()) {
+    std::string_view v = q.col_blob(1);
+    if (v.size() != row)
+      return Corrupt("a stored vector has " + std::to_string(v.size() / sizeof(float)) +
+                     " dimensions, expected " + std::to_string(dim) +
+                     " (rebuild the embeddings: pampax index --reembed)");
+    ids->push_back(q.col_int(0));
+    size_t at = matrix->size();
+    matrix->resize(at + static_cast<size_t>(dim));
+    std::memcpy(matrix->data() + at, v.data(), row);
+  }
+  return q.last_status();
+}
+
+Status IndexStore::prune_embeddings(const std::string& model, int64_t keep_unreferenced) {
+  Stmt other = db_->must_prepare("DELETE FROM embeddings WHERE model <> ?1");
+  other.bind(1, model);
+  PAMPAX_RETURN_IF_ERROR(other.run());
+  Stmt q = db_->must_prepare(
+      "DELETE FROM embeddings WHERE model = ?1 AND hash IN ("
+      "  SELECT e.hash FROM embeddings e WHERE e.model = ?1 AND NOT EXISTS "
+      "  (SELECT 1 FROM chunks c WHERE c.hash = e.hash) ORDER BY e.used_at DESC, e.hash "
+      "  LIMIT -1 OFFSET ?2)");
+  q.bind(1, model).bind(2, keep_unreferenced);
+  return q.run();
 }
 
 Result<std::string> IndexStore::integrity_check() {

@@ -31,6 +31,7 @@ struct StoredChunk {
   std::string kind, name, qualified_name, doc, header;
   uint32_t start_line = 0, end_line = 0, start_byte = 0, end_byte = 0, tokens = 0;
   int32_t symbol = -1;        // index into FileWrite::symbols; its signature is the chunk's
+  uint64_t hash = 0;          // embed_hash of the chunk's embed_text (embed/embed_text.h)
 };
 
 struct StoredRef {
@@ -139,6 +140,32 @@ class IndexStore {
   // Metadata only (path, lang, kind, names, lines, tokens; no text, doc or signature): what
   // ranking needs for a few hundred candidates. Order as given; missing ids are skipped.
   Result<std::vector<ChunkRow>> get_chunk_meta(const std::vector<int64_t>& ids);
+
+  // ---- Embeddings (the embeddings table in schema.h) ----
+  struct PendingChunk {
+    int64_t chunk_id = 0;
+    uint64_t hash = 0;
+  };
+  // Up to `limit` chunks with id > after_id whose hash has no vector for `model`, by id.
+  // The same hash may appear more than once (identical chunks): embed it once.
+  Result<std::vector<PendingChunk>> pending_embeddings(const std::string& model, int64_t after_id,
+                                                       int limit);
+  // Stores hashes.size() vectors of `dim` floats from `data` (row-major). Existing rows are
+  // kept. REQUIRES: inside begin/commit.
+  Status put_embeddings(const std::string& model, const std::vector<uint64_t>& hashes,
+                        const float* data, int dim);
+  struct EmbedCounts {
+    int64_t chunks = 0, embedded = 0;  // chunks, and chunks whose hash has a vector
+  };
+  Result<EmbedCounts> embed_counts(const std::string& model);
+  // Every chunk's vector for `model` (ids ascending, matrix row-major); chunks without one
+  // are left out. A vector of the wrong size is kCorrupt.
+  Status load_vectors(const std::string& model, int dim, std::vector<int64_t>* ids,
+                      std::vector<float>* matrix);
+  // Removes vectors of every other model, and unreferenced vectors of `model` beyond the
+  // `keep_unreferenced` most recent (they serve branch switches and reverts).
+  // REQUIRES: inside begin/commit.
+  Status prune_embeddings(const std::string& model, int64_t keep_unreferenced);
 
   // PRAGMA integrity_check plus FTS5's own integrity-check. "ok" or the problems found.
   Result<std::string> integrity_check();

@@ -61,9 +61,22 @@ CREATE TABLE chunks(
   end_line INTEGER NOT NULL,
   start_byte INTEGER NOT NULL,
   end_byte INTEGER NOT NULL,
-  tokens INTEGER NOT NULL
+  tokens INTEGER NOT NULL,
+  hash INTEGER NOT NULL         -- embed_hash(embed_text(...)) (embed/embed_text.h): keys its vector
 );
 CREATE INDEX chunks_file ON chunks(file_id);
+CREATE INDEX chunks_hash ON chunks(hash);
+-- Vectors by content: one row per (model, embed hash). It is also the embedding cache: a chunk
+-- whose text is unchanged (even if moved, renamed or re-added on another branch) finds its
+-- vector here. `vec` is float32 little-endian, L2-normalised; `used_at` (unix seconds) is when
+-- a chunk last referenced it, for pruning unreferenced rows.
+CREATE TABLE embeddings(
+  model TEXT NOT NULL,
+  hash INTEGER NOT NULL,
+  vec BLOB NOT NULL,
+  used_at INTEGER NOT NULL,
+  PRIMARY KEY(model, hash)
+) WITHOUT ROWID;
 -- What the full-text index sees for a chunk. FTS5 reads it back through this view to delete
 -- entries and to verify itself, so no text is stored twice.
 CREATE VIEW fts_src(id, path, symbol, doc, body) AS
