@@ -172,6 +172,74 @@ TEST(IndexStore, RankFunctionProperties) {
   EXPECT_LT(score_of(st, "\"gamma\"", ids[3], flat), score_of(st, "\"gamma\"", ids[3], w));
 }
 
+// The embeddings table is keyed by content: identical chunks share a vector, a file that is
+// re-written with the same text finds its vectors again, other models are pruned.
+TEST(IndexStore, EmbeddingsAreKeyedByContentAndModel) {
+  TempDir dir;
+  auto s = IndexStore::open((dir / "index.db").string(), Db::Mode::kCreate);
+  ASSERT_TRUE(s.ok());
+  IndexStore& st = **s;
+  FileWrite a = file("a.cpp", {{"code", "", "alpha"}, {"code", "", "beta"}});
+  FileWrite b = file("b.cpp", {{"code", "", "alpha copy"}});
+  a.chunks[0].hash = 11;
+  a.chunks[1].hash = 22;
+  b.chunks[0].hash = 11;  // same embed text as a's first chunk
+  ASSERT_TRUE(st.begin().ok());
+  ASSERT_TRUE(st.put_file(a).ok());
+  ASSERT_TRUE(st.put_file(b).ok());
+  ASSERT_TRUE(st.commit().ok());
+
+  auto pending = st.pending_embeddings("m1", 0, 100);
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 3u);
+  EXPECT_EQ(st.embed_counts("m1")->embedded, 0);
+  const float v[4] = {1, 0, 0, 1};  // two 2-d vectors
+  ASSERT_TRUE(st.begin().ok());
+  ASSERT_TRUE(st.put_embeddings("m1", {11, 22}, v, 2).ok());
+  ASSERT_TRUE(st.commit().ok());
+  EXPECT_TRUE(st.pending_embeddings("m1", 0, 100)->empty());
+  EXPECT_EQ(st.pending_embeddings("m2", 0, 100)->size(), 3u);
+  auto counts = st.embed_counts("m1");
+  EXPECT_EQ(counts->chunks, 3);
+  EXPECT_EQ(counts->embedded, 3);  // hash 11 serves two chunks
+
+  std::vector<int64_t> ids;
+  std::vector<float> m;
+  ASSERT_TRUE(st.load_vectors("m1", 2, &ids, &m).ok());
+  ASSERT_EQ(ids.size(), 3u);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+  EXPECT_EQ(m, (std::vector<float>{1, 0, 0, 1, 1, 0}));  // a0 (11), a1 (22), b0 (11)
+  EXPECT_EQ(st.load_vectors("m1", 3, &ids, &m).code(), Code::kCorrupt);
+
+  // Deleting and re-adding a.cpp: its vectors are still there (cache hit), nothing pending.
+  ASSERT_TRUE(st.begin().ok());
+  ASSERT_TRUE(st.delete_file("a.cpp").ok());
+  ASSERT_TRUE(st.commit().ok());
+  ASSERT_TRUE(st.begin().ok());
+  ASSERT_TRUE(st.put_file(a).ok());
+  ASSERT_TRUE(st.commit().ok());
+  EXPECT_TRUE(st.pending_embeddings("m1", 0, 100)->empty());
+
+  // Pruning: other models go; unreferenced vectors of this model beyond the allowance go.
+  const float w[2] = {0.5f, 0.5f};
+  ASSERT_TRUE(st.begin().ok());
+  ASSERT_TRUE(st.put_embeddings("m2", {11}, w, 2).ok());
+  ASSERT_TRUE(st.put_embeddings("m1", {99}, w, 2).ok());  // referenced by no chunk
+  ASSERT_TRUE(st.prune_embeddings("m1", 1).ok());
+  ASSERT_TRUE(st.commit().ok());
+  Stmt q = st.db().must_prepare("SELECT model || ':' || hash FROM embeddings ORDER BY 1");
+  std::vector<std::string> rows;
+  while (q.step()) rows.emplace_back(q.col_text(0));
+  EXPECT_EQ(rows, (std::vector<std::string>{"m1:11", "m1:22", "m1:99"}));
+  ASSERT_TRUE(st.begin().ok());
+  ASSERT_TRUE(st.prune_embeddings("m1", 0).ok());
+  ASSERT_TRUE(st.commit().ok());
+  EXPECT_EQ(st.embed_counts("m1")->embedded, 3);
+  Stmt n = st.db().must_prepare("SELECT count(*) FROM embeddings");
+  ASSERT_TRUE(n.step());
+  EXPECT_EQ(n.col_int(0), 2);
+}
+
 TEST(IndexStore, ReopenKeepsDataAndSchemaVersion) {
   TempDir dir;
   std::string path = (dir / "index.db").string();
