@@ -182,10 +182,13 @@ std::string make_snippet(const std::string& text, const std::vector<QueryTerm>& 
   for (size_t li = 0; li < lines.size(); ++li) {
     std::string_view line(text.data() + lines[li].first, lines[li].second - lines[li].first);
     std::unordered_set<std::string> seen;
-    for_each_term(line, [&](std::string_view term, bool, int, int) {
-      std::string t(term);
-      if (wanted.count(t)) seen.insert(std::move(t));
-    });
+    for_each_term(
+        line,
+        [&](std::string_view term, bool, int, int) {
+          std::string t(term);
+          if (wanted.count(t)) seen.insert(std::move(t));
+        },
+        /*stems=*/true);
     int score = static_cast<int>(seen.size());
     if (score > best_score) {
       best_score = score;

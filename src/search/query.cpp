@@ -49,6 +49,7 @@ ParsedQuery parse_query(std::string_view text) {
   q.raw = std::string(text);
   std::unordered_map<std::string, size_t> index;
   std::vector<QueryTerm> all;
+  std::vector<bool> all_stop;  // every word that gave this term is a stop word
   int words = 0;
   bool any_identifier = false;
   for_each_term(text, [&](std::string_view term, bool colocated, int s, int e) {
@@ -58,17 +59,22 @@ ParsedQuery parse_query(std::string_view text) {
       ++words;
       any_identifier |= ident;
     }
-    auto [it, inserted] = index.emplace(std::string(term), all.size());
-    if (inserted) all.push_back(QueryTerm{std::string(term), 0, false, false});
+    std::string form = query_form(term, colocated, !colocated && !split_identifier(original).empty());
+    auto [it, inserted] = index.emplace(form, all.size());
+    if (inserted) {
+      all.push_back(QueryTerm{form, 0, false, false});
+      all_stop.push_back(true);
+    }
+    if (!is_stop_word(term)) all_stop[it->second] = false;  // judged before stemming
     QueryTerm& t = all[it->second];
     ++t.occurrences;
     t.whole |= !colocated;
     t.identifier |= ident;
   });
   q.identifier_like = words == 1 && any_identifier;
-  for (QueryTerm& t : all) {
+  for (size_t i = 0; i < all.size(); ++i) {
     // Identifier words are never stop words ("get" in getUser is the name, not filler).
-    if (t.identifier || !is_stop_word(t.text)) q.terms.push_back(t);
+    if (all[i].identifier || !all_stop[i]) q.terms.push_back(all[i]);
   }
   if (q.terms.empty()) q.terms = std::move(all);  // "this", "return": search them anyway
   return q;

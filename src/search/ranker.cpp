@@ -111,13 +111,14 @@ void rank_hits(std::vector<SearchHit>& hits, const ParsedQuery& q, const RankerO
       std::string_view name = h.symbol;
       size_t cut = name.find_last_of(".:");
       if (cut != std::string_view::npos) name = name.substr(cut + 1);
-      std::string ln = lower(name);
-      if (!ln.empty() && (identifiers.count(ln) || (terms.count(ln) && split_identifier(name).size() > 1))) {
+      auto parts = split_identifier(name);
+      // Query terms are in query form (stems of plain words): compare like with like.
+      std::string form = query_form(lower(name), false, !parts.empty());
+      if (!form.empty() && (identifiers.count(form) || (terms.count(form) && !parts.empty()))) {
         boost("symbol-match", o.symbol_exact);
       } else {
-        auto parts = split_identifier(name);
         bool all = parts.size() > 1;
-        for (const std::string& part : parts) all = all && terms.count(lower(part));
+        for (const std::string& part : parts) all = all && terms.count(query_form(part, true, false));
         if (all) boost("symbol-partial-match", o.symbol_partial);
       }
     }
@@ -126,7 +127,9 @@ void rank_hits(std::vector<SearchHit>& hits, const ParsedQuery& q, const RankerO
       if (size_t s = base.rfind('/'); s != std::string_view::npos) base = base.substr(s + 1);
       if (size_t d = base.find('.'); d != std::string_view::npos && d > 0) base = base.substr(0, d);
       std::string stem = lower(base);
-      if (stem.size() > 2 && terms.count(stem)) boost("path-match", o.path_match);
+      if (stem.size() > 2 &&
+          (terms.count(stem) || terms.count(query_form(stem, false, !split_identifier(stem).empty()))))
+        boost("path-match", o.path_match);
     }
     h.score = score;
   }

@@ -127,10 +127,13 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req) {
     h.snippet = make_snippet(r.text, q.terms);
     std::unordered_set<std::string> seen;
     auto collect = [&](std::string_view s) {
-      for_each_term(s, [&](std::string_view term, bool, int, int) {
-        std::string t(term);
-        if (wanted.count(t) && seen.insert(t).second) h.evidence.matched_terms.push_back(t);
-      });
+      for_each_term(
+          s,
+          [&](std::string_view term, bool, int, int) {
+            std::string t(term);
+            if (wanted.count(t) && seen.insert(t).second) h.evidence.matched_terms.push_back(t);
+          },
+          /*stems=*/true);
     };
     collect(r.path);
     collect(r.qualified_name);

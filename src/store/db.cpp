@@ -37,7 +37,8 @@ int tok_tokenize(Fts5Tokenizer*, void* ctx, int flags, const char* text, int n,
                   if (query && colocated) return;
                   rc = emit(ctx, colocated ? FTS5_TOKEN_COLOCATED : 0, term.data(),
                             static_cast<int>(term.size()), s, e);
-                });
+                },
+                /*stems=*/!query);
   return rc;
 }
 

@@ -1,5 +1,9 @@
 #include "util/ident.h"
 
+#include <unordered_map>
+
+#include "util/stem.h"
+
 namespace pampax {
 namespace {
 
@@ -60,10 +64,36 @@ std::vector<std::string> split_identifier(std::string_view word) {
   return parts;
 }
 
-void for_each_term(std::string_view text, const TermSink& sink) {
+namespace {
+
+// porter_stem with a per-thread memo: the index sees the same words over and over.
+const std::string& cached_stem(const std::string& word) {
+  thread_local std::unordered_map<std::string, std::string> memo;
+  auto it = memo.find(word);
+  if (it != memo.end()) return it->second;
+  if (memo.size() >= (1u << 16)) memo.clear();
+  return memo.emplace(word, porter_stem(word)).first->second;
+}
+
+}  // namespace
+
+std::string query_form(std::string_view term, bool colocated, bool multi_part) {
+  if (!colocated && multi_part) return std::string(term);
+  return stemmable(term) ? cached_stem(std::string(term)) : std::string(term);
+}
+
+void for_each_term(std::string_view text, const TermSink& sink, bool stems) {
   std::string buf;
   size_t n = text.size();
   size_t i = 0;
+  std::string part;
+  auto emit_part = [&](int s, int e) {
+    sink(part, true, s, e);
+    if (stems && stemmable(part)) {
+      const std::string& st = cached_stem(part);
+      if (st != part) sink(st, true, s, e);
+    }
+  };
   while (i < n) {
     if (!is_word_byte(static_cast<unsigned char>(text[i]))) { ++i; continue; }
     size_t start = i;
@@ -75,25 +105,28 @@ void for_each_term(std::string_view text, const TermSink& sink) {
     sink(buf, false, s, e);
     int parts = 0;
     size_t first_b = 0, first_e = 0;
-    std::string part;
     split_parts(word, [&](size_t b, size_t en) {
       if (parts == 0) { first_b = b; first_e = en; ++parts; return; }
       if (parts == 1) {
         part.assign(word.substr(first_b, first_e - first_b));
         for (auto& ch : part) ch = lower(static_cast<unsigned char>(ch));
-        sink(part, true, s, e);
+        emit_part(s, e);
       }
       ++parts;
       part.assign(word.substr(b, en - b));
       for (auto& ch : part) ch = lower(static_cast<unsigned char>(ch));
-      sink(part, true, s, e);
+      emit_part(s, e);
     });
     if (parts == 1 && (first_e - first_b) != word.size()) {
       // A single part that differs from the whole word: "__init__" is indexed as "__init__"
       // and "init", so both find it.
       part.assign(word.substr(first_b, first_e - first_b));
       for (auto& ch : part) ch = lower(static_cast<unsigned char>(ch));
-      sink(part, true, s, e);
+      emit_part(s, e);
+    } else if (parts <= 1 && stems && stemmable(buf)) {
+      // A plain word: its stem too ("parsing" -> "pars").
+      const std::string& st = cached_stem(buf);
+      if (st != buf) sink(st, true, s, e);
     }
   }
 }

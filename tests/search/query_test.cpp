@@ -22,18 +22,26 @@ TEST(ParseQuery, IdentifierKeepsWholeAndParts) {
 TEST(ParseQuery, QuestionsDropStopWords) {
   ParsedQuery q = parse_query("How does the indexer handle deleted files?");
   EXPECT_FALSE(q.identifier_like);
-  EXPECT_EQ(texts(q), (std::vector<std::string>{"indexer", "handle", "deleted", "files"}));
+  EXPECT_EQ(texts(q), (std::vector<std::string>{"index", "handl", "delet", "file"}));  // Porter stems
 }
 
 TEST(ParseQuery, OnlyStopWordsAreStillSearched) {
-  EXPECT_EQ(texts(parse_query("this")), (std::vector<std::string>{"this"}));
+  EXPECT_EQ(texts(parse_query("this")), (std::vector<std::string>{"thi"}));  // the stem of "this"
 }
 
 TEST(ParseQuery, RepeatedWordsAreCounted) {
   ParsedQuery q = parse_query("cache miss; the cache is cold, cache");
   ASSERT_FALSE(q.terms.empty());
-  EXPECT_EQ(q.terms[0].text, "cache");
+  EXPECT_EQ(q.terms[0].text, "cach");
   EXPECT_EQ(q.terms[0].occurrences, 3);
+}
+
+// Every form of a word meets at its stem, and stop words are judged before stemming
+// ("using" is a stop word even though its stem "us" is not).
+TEST(ParseQuery, PlainWordsAreStemmedIdentifiersKeptWhole) {
+  ParsedQuery q = parse_query("parsing parses parsed using parseConfigFiles");
+  EXPECT_EQ(texts(q), (std::vector<std::string>{"pars", "parseconfigfiles", "config", "file"}));
+  EXPECT_EQ(q.terms[0].occurrences, 4);  // parsing, parses, parsed and the "parse" part
 }
 
 TEST(ParseQuery, EmptyAndPunctuationOnly) {
