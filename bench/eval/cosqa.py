@@ -11,6 +11,7 @@ Python 3 standard library only. See README.md in this directory.
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -41,7 +42,7 @@ def build_corpus(data, corpus):
 def search(pampax, corpus, query, mode, limit):
     cmd = [pampax, "search", "--query-file", "-", "-p", corpus, "-o", "json", "-n", str(limit)]
     if mode:
-        cmd += ["--mode", mode]
+        cmd += ["--mode"] + shlex.split(mode)  # e.g. "bm25 --no-boosts"
     out = subprocess.run(cmd, input=query, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError("pampax search failed (%d): %s" % (out.returncode, out.stderr.strip()))
@@ -60,7 +61,8 @@ def main():
     ap.add_argument("--pampax", default="build/pampax")
     ap.add_argument("--work", default="/tmp/pampax-cosqa", help="corpus and index go here")
     ap.add_argument("--data", default=DEFAULT_DATA)
-    ap.add_argument("--modes", default="", help="comma-separated --mode values ('' = default)")
+    ap.add_argument("--modes", default="", help="comma-separated --mode values, each optionally followed by more search "
+                         "arguments, e.g. 'hybrid,bm25 --no-boosts' ('' = default)")
     ap.add_argument("--limit", type=int, default=100, help="results requested per query")
     ap.add_argument("--reindex", action="store_true", help="rebuild the index from scratch")
     ap.add_argument("--out", help="write per-query ranks as JSON here")

@@ -59,7 +59,7 @@ void add_common(CLI::App* cmd, Common& c, bool path_positional) {
 struct IndexArgs {
   bool force = false, progress = false, quiet = false, reembed = false, no_embed = false;
   uint64_t max_kib = 0;
-  int threads = 0;
+  int threads = 0, embed_batch = 64;
   std::string embed, model, embed_url, embed_model, embed_api = "openai";
 };
 
@@ -132,6 +132,7 @@ int cmd_index(const Common& c, bool update, const IndexArgs& a) {
     EmbedOptions eo;
     eo.config = *embed_cfg;
     eo.reembed = a.reembed;
+    eo.batch = a.embed_batch;
     if (show_progress) eo.progress = &bar;
     auto e = (*engine)->embed(eo);
     if (!e.ok()) return fail(e.status());
@@ -395,6 +396,10 @@ int run_cli(int argc, char** argv) {
     cmd->add_option("--embed-model", ia.embed_model, "http: model name to request");
     cmd->add_option("--embed-api", ia.embed_api, "http: openai or ollama")
         ->check(CLI::IsMember({"openai", "ollama"}))
+        ->capture_default_str();
+    cmd->add_option("--embed-batch", ia.embed_batch,
+                    "Chunks per embedding call and per commit (smaller: finer resume points)")
+        ->check(CLI::Range(1, 4096))
         ->capture_default_str();
     cmd->add_flag("--reembed", ia.reembed, "Recompute every vector (normally only missing ones)");
     cmd->add_flag("--no-embed", ia.no_embed, "Skip the embedding pass this time (lexical index only)");

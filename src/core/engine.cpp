@@ -182,9 +182,14 @@ Result<EmbedReport> Engine::embed(const EmbedOptions& options) {
   return rep;
 }
 
-Status Engine::prepare_vectors(std::string* why) {
+Status Engine::prepare_vectors(std::string* why, bool* configured) {
   auto key = store_->meta("embed_model");
   auto cfg_text = store_->meta("embed_config");
+  *configured = false;
+  if (cfg_text) {
+    auto c = EmbedConfig::from_json(*cfg_text);
+    *configured = c.ok() && c->enabled();
+  }
   if (!key || !cfg_text) {
     *why = "this index has no embeddings";
     return Status::Ok();
@@ -198,6 +203,7 @@ Status Engine::prepare_vectors(std::string* why) {
   if (!cfg.ok()) return cfg.status();
   if (!cfg->enabled()) {
     *why = "embeddings are turned off for this index";
+    *configured = false;
     return Status::Ok();
   }
   auto embedder = make_embedder(*cfg);
@@ -227,12 +233,13 @@ Result<SearchResponse> Engine::search(const SearchRequest& req) {
   VectorArm arm;
   if (req.mode == SearchMode::kHybrid || req.mode == SearchMode::kVector) {
     std::string why;
-    PAMPAX_RETURN_IF_ERROR(prepare_vectors(&why));
+    bool configured = false;
+    PAMPAX_RETURN_IF_ERROR(prepare_vectors(&why, &configured));
     if (!vectors_) {
       if (req.mode == SearchMode::kVector)
         return Unsupported("vector search is not available: " + why +
                            ". Use --mode bm25, or add embeddings: pampax index --embed gguf --model FILE.gguf");
-      if (store_->meta("embed_config")) resp.warnings.push_back("lexical results only: " + why);
+      if (configured) resp.warnings.push_back("lexical results only: " + why);
       r.mode = SearchMode::kBm25;
     } else {
       if (vectors_missing_ > 0)

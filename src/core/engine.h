@@ -115,8 +115,9 @@ class Engine {
 
  private:
   Engine(std::filesystem::path root, std::unique_ptr<IndexStore> store);
-  // Loads the embedder and vectors for searching; sets *why when vectors are unavailable.
-  Status prepare_vectors(std::string* why);
+  // Loads the embedder and vectors for searching; sets *why when vectors are unavailable and
+  // *configured when the index has an enabled embedder (then their absence is worth a warning).
+  Status prepare_vectors(std::string* why, bool* configured);
   std::filesystem::path root_;
   std::unique_ptr<IndexStore> store_;
   std::unique_ptr<Embedder> embedder_;
