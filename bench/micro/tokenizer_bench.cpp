@@ -1,16 +1,19 @@
 // Tokenizer throughput (bytes_per_second) on the test corpus, single thread, and load time.
 // Inputs: "code" = the C++, Python and JS files of tests/assemble/data/tokenizer, "prose_en" =
-// the English prose, "prose_multi" = the prose in eight languages; each repeated to ~1 MB so a
-// run measures steady state rather than cache-cold tables.
+// the English prose, "prose_multi" = the prose in eight languages, "project_src" = this
+// repository's src/*.cpp|h; each repeated to ~1 MB so a run measures steady state rather than
+// cache-cold tables.
 // Run: build/pampax_micro --benchmark_filter=Tokenizer
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "assemble/tokenizer.h"
 
@@ -39,6 +42,16 @@ const std::string& input(const std::string& name) {
   auto it = cache.find(name);
   if (it != cache.end()) return it->second;
   std::string text;
+  if (name == "project_src") {
+    // This repository's own src/ (*.cpp, *.h): real code, larger than the corpus's samples.
+    std::vector<fs::path> files;
+    for (const auto& e : fs::recursive_directory_iterator(corpus_dir() / "../../../../src")) {
+      const auto ext = e.path().extension();
+      if (e.is_regular_file() && (ext == ".cpp" || ext == ".h")) files.push_back(e.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) text += slurp(f);
+  }
   for (const auto& e : fs::directory_iterator(corpus_dir())) {
     const std::string f = e.path().filename().string();
     const bool code = f.rfind("code_", 0) == 0;
@@ -104,9 +117,11 @@ void BM_TokenizerLoad(benchmark::State& state, TokenizerKind kind) {
       ->Unit(benchmark::kMillisecond);
 
 TOKENIZER_BENCH(TokenizerKind::kCl100k, cl100k, code)
+TOKENIZER_BENCH(TokenizerKind::kCl100k, cl100k, project_src)
 TOKENIZER_BENCH(TokenizerKind::kCl100k, cl100k, prose_en)
 TOKENIZER_BENCH(TokenizerKind::kCl100k, cl100k, prose_multi)
 TOKENIZER_BENCH(TokenizerKind::kO200k, o200k, code)
+TOKENIZER_BENCH(TokenizerKind::kO200k, o200k, project_src)
 TOKENIZER_BENCH(TokenizerKind::kO200k, o200k, prose_en)
 TOKENIZER_BENCH(TokenizerKind::kO200k, o200k, prose_multi)
 BENCHMARK_CAPTURE(BM_Tokenize, Tokenizer_count_estimate_code, TokenizerKind::kEstimate, "code", false);
