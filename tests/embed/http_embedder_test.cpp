@@ -55,7 +55,7 @@ class LlamaServer {
     if (port_ <= 0) return false;
     const std::vector<std::string> args = {
         testing::llama_server_path(), "-m", testing::test_gguf_path(), "--embedding",
-        "--host", "127.0.0.1", "--port", std::to_string(port_), "-t", "2", "-c", "512",
+        "--host", "127.0.0.1", "--port", std::to_string(port_), "-t", "1", "-c", "512",
         "-b", "512", "-ub", "512", "-np", "1", "--no-webui"};
     pid_ = fork();
     if (pid_ == 0) {
@@ -140,7 +140,7 @@ TEST_F(LlamaServerTest, VectorsEqualTheInProcessGgufBackend) {
 
   GgufOptions g;
   g.model_path = testing::test_gguf_path();
-  g.threads = 2;
+  g.threads = 1;
   auto local = open_gguf_embedder(g);
   ASSERT_TRUE(local.ok()) << local.status().message();
 
