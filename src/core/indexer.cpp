@@ -1,5 +1,6 @@
 #include "core/indexer.h"
 #include "embed/embed_text.h"
+#include "search/expansion.h"
 #include "search/lexical.h"
 
 #include <fcntl.h>
@@ -170,6 +171,35 @@ std::string iso_now() {
 
 }  // namespace
 
+// Trains the query-expansion table on up to kExpansionPairs documented chunks (first by id:
+// deterministic) and replaces the stored one.
+constexpr int kExpansionPairs = 20000;
+
+Status retrain_expansions(IndexStore& store) {
+  std::vector<int64_t> ids;
+  {
+    Stmt q = store.db().must_prepare("SELECT id FROM chunks WHERE doc <> '' ORDER BY id LIMIT ?1");
+    q.bind(1, kExpansionPairs);
+    while (q.step()) ids.push_back(q.col_int(0));
+    if (!q.last_status().ok()) return q.last_status();
+  }
+  std::vector<TrainingPair> pairs;
+  pairs.reserve(ids.size());
+  for (size_t i = 0; i < ids.size(); i += 512) {
+    std::vector<int64_t> part(ids.begin() + static_cast<std::ptrdiff_t>(i),
+                              ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), i + 512)));
+    auto rows = store.get_chunks(part);
+    if (!rows.ok()) return rows.status();
+    for (const ChunkRow& r : *rows) pairs.push_back({r.doc + "\n" + r.name, r.text});
+  }
+  TranslationTable table = train_expansions(pairs);
+  std::vector<std::pair<std::string, std::string>> rows;
+  rows.reserve(table.size());
+  for (const auto& [word, list] : table) rows.emplace_back(word, pack_translations(list));
+  std::sort(rows.begin(), rows.end());
+  return store.replace_expansions(rows);
+}
+
 Status maybe_rebuild_hot_terms(IndexStore& store, const IndexCounts& counts, int threads) {
   int64_t pending = std::atoll(store.meta("hot_pending").value_or("0").c_str());
   if (pending == 0) return Status::Ok();
@@ -185,6 +215,7 @@ Status maybe_rebuild_hot_terms(IndexStore& store, const IndexCounts& counts, int
   LexicalWeights lw;
   const double w[4] = {lw.path, lw.symbol, lw.doc, lw.body};
   PAMPAX_RETURN_IF_ERROR(store.rebuild_hot_terms(w, min_df, kHotTopK, threads));
+  PAMPAX_RETURN_IF_ERROR(retrain_expansions(store));
   PAMPAX_RETURN_IF_ERROR(store.set_meta("hot_min_df", std::to_string(min_df)));
   return store.set_meta("hot_pending", "0");
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -20,7 +21,7 @@ Result<std::vector<LexicalSearcher::Term>> LexicalSearcher::plan(const ParsedQue
   for (const QueryTerm& t : q.terms) {
     auto hot = store_.hot_term(t.text);
     if (!hot.ok()) return hot.status();
-    Term term{t.text, 0, std::move(*hot), t.identifier, t.occurrences};
+    Term term{t.text, 0, std::move(*hot), t.identifier, t.occurrences, t.weight};
     if (term.hot) term.df = term.hot->df;
     terms.push_back(std::move(term));
   }
@@ -41,7 +42,7 @@ Result<std::vector<LexicalSearcher::Term>> LexicalSearcher::plan(const ParsedQue
     double df = static_cast<double>(t.df);
     double idf = std::log((total - df + 0.5) / (df + 0.5) + 1.0);
     double weight = idf * (1.0 + std::log(static_cast<double>(t.occurrences))) *
-                    (t.identifier ? 1.5 : 1.0);
+                    (t.identifier ? 1.5 : 1.0) * t.weight;
     order.emplace_back(-weight, i);
   }
   std::stable_sort(order.begin(), order.end());
@@ -62,14 +63,24 @@ Result<std::vector<FtsHit>> LexicalSearcher::rank(const std::vector<Term>& terms
                                                   const SearchFilters& filters, int limit) {
   const double w[4] = {w_.path, w_.symbol, w_.doc, w_.body};
   std::vector<std::string> cold;
+  std::string cold_weights;  // per cold phrase, in order ("" when all are 1)
+  bool weighted = false;
   size_t hot_count = 0;
   for (const Term& t : terms) {
-    if (t.hot) ++hot_count;
-    else cold.push_back(t.text);
+    if (t.hot) {
+      ++hot_count;
+      continue;
+    }
+    cold.push_back(t.text);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%s%.6g", cold_weights.empty() ? "" : ",", t.weight);
+    cold_weights += buf;
+    weighted |= t.weight != 1.0;
   }
+  if (!weighted) cold_weights.clear();
   if (hot_count == 0) {
     if (cold.empty()) return std::vector<FtsHit>();
-    return store_.fts_search(fts_or_expression(cold), filters, w, limit);
+    return store_.fts_search(fts_or_expression(cold), filters, w, limit, cold_weights);
   }
   // Some terms are hot. BM25 is a sum over terms, so a chunk's score is its score for the
   // cold terms (exact, from FTS5, over their short posting lists) plus its score for each hot
@@ -78,7 +89,7 @@ Result<std::vector<FtsHit>> LexicalSearcher::rank(const std::vector<Term>& terms
   // a few microseconds per term instead of a scan of most of the index.
   std::unordered_map<int64_t, double> score;
   if (!cold.empty()) {
-    auto hits = store_.fts_search(fts_or_expression(cold), filters, w, limit + 50);
+    auto hits = store_.fts_search(fts_or_expression(cold), filters, w, limit + 50, cold_weights);
     if (!hits.ok()) return hits.status();
     for (const FtsHit& h : *hits) score[h.chunk_id] += h.score;
   }
@@ -92,9 +103,9 @@ Result<std::vector<FtsHit>> LexicalSearcher::rank(const std::vector<Term>& terms
       if (!keep.ok()) return keep.status();
       std::unordered_set<int64_t> ok(keep->begin(), keep->end());
       for (const FtsHit& h : t.hot->top)
-        if (ok.count(h.chunk_id)) score[h.chunk_id] += h.score;
+        if (ok.count(h.chunk_id)) score[h.chunk_id] += t.weight * h.score;
     } else {
-      for (const FtsHit& h : t.hot->top) score[h.chunk_id] += h.score;
+      for (const FtsHit& h : t.hot->top) score[h.chunk_id] += t.weight * h.score;
     }
   }
   std::vector<FtsHit> out;

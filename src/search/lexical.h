@@ -42,6 +42,7 @@ class LexicalSearcher {
     std::optional<IndexStore::HotTerm> hot;
     bool identifier = false;
     int occurrences = 1;
+    double weight = 1.0;
   };
   // The terms to evaluate, each marked hot or cold.
   Result<std::vector<Term>> plan(const ParsedQuery& q);

@@ -12,6 +12,8 @@ struct QueryTerm {
   int occurrences = 0;  // how often it appeared in the query (long queries repeat key words)
   bool whole = false;   // appeared as a whole word (not only as a sub-word of an identifier)
   bool identifier = false;  // from a word that looks like code: camelCase, snake_case, a.b
+  double weight = 1.0;      // multiplies the term's score (expansion terms weigh less)
+  bool expansion = false;   // added by query expansion, not typed
 };
 
 struct ParsedQuery {

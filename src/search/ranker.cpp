@@ -87,6 +87,7 @@ FileClass classify_path(std::string_view path, std::string_view lang) {
 void rank_hits(std::vector<SearchHit>& hits, const ParsedQuery& q, const RankerOptions& o) {
   std::unordered_set<std::string> terms, identifiers;
   for (const QueryTerm& t : q.terms) {
+    if (t.expansion) continue;  // boosts reward what was asked, not what was inferred
     terms.insert(t.text);
     if (t.identifier) identifiers.insert(t.text);
   }

@@ -4,6 +4,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "search/expansion.h"
 #include "util/ident.h"
 
 namespace pampax {
@@ -47,6 +48,18 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req) {
   if (q.terms.empty() && req.mode != SearchMode::kVector)
     return InvalidArgument("the query has no searchable words");
 
+  if (req.expand && (req.mode == SearchMode::kBm25 || req.mode == SearchMode::kHybrid)) {
+    Status lookup_error;
+    expand_query(q, [&](const std::string& word) {
+      auto r = store_.expansion(word);
+      if (!r.ok()) {
+        lookup_error = r.status();
+        return std::vector<std::pair<std::string, float>>();
+      }
+      return unpack_translations(*r);
+    });
+    if (!lookup_error.ok()) return lookup_error;
+  }
   LexicalSearcher lexical(store_);
   std::vector<ArmHit> lex, vec;
   if (req.mode == SearchMode::kBm25 || req.mode == SearchMode::kHybrid) {

@@ -28,6 +28,7 @@ struct SearchRequest {
   SearchMode mode = SearchMode::kHybrid;
   GroupBy group_by = GroupBy::kNone;
   bool boosts = true;  // false: rank by the fused arm scores alone (for comparisons)
+  bool expand = true;  // query expansion learned from the repository (search/expansion.h)
 };
 
 // Why a hit is where it is. Ranks are 1-based; 0 means the arm did not return the chunk.

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -42,7 +43,8 @@ int tok_tokenize(Fts5Tokenizer*, void* ctx, int flags, const char* text, int n,
   return rc;
 }
 
-// ---- FTS5 ranking function pampax_rank(chunks_fts, w_path, w_symbol, w_doc, w_body) -------
+// ---- FTS5 ranking function pampax_rank(chunks_fts, w_path, w_symbol, w_doc, w_body[, phrase
+// weights]) ----
 // BM25F over term presence. The index is detail=column: it records which columns of a row
 // hold a term but not how often, so the pseudo term frequency of term t in row d is
 //   tf'(t,d) = sum over columns c containing t of  w_c / ((1 - b) + b * len(d,c) / avglen(c))
@@ -55,7 +57,7 @@ constexpr double kBm25B = 0.75;
 
 struct RankQueryData {
   int columns = 0;
-  std::vector<double> idf;     // per phrase
+  std::vector<double> idf;     // per phrase, times the phrase's weight (5th argument)
   std::vector<double> avglen;  // per column
 };
 
@@ -86,6 +88,17 @@ void pampax_rank(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_context*
       double n = double(rows), d = double(df);
       fresh->idf.push_back(std::log(1.0 + (n - d + 0.5) / (d + 0.5)));
     }
+    // Optional per-phrase weights: "w0,w1,..." (missing entries are 1).
+    if (argc >= 5 && sqlite3_value_type(argv[4]) == SQLITE_TEXT) {
+      const char* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[4]));
+      for (size_t i = 0; p && *p && i < fresh->idf.size(); ++i) {
+        char* end = nullptr;
+        double wt = std::strtod(p, &end);
+        if (end == p) break;
+        fresh->idf[i] *= wt;
+        p = *end == ',' ? end + 1 : end;
+      }
+    }
     if (rc != SQLITE_OK) {
       sqlite3_result_error_code(ctx, rc);
       return;
@@ -105,7 +118,7 @@ void pampax_rank(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_context*
       sqlite3_result_error_code(ctx, rc);
       return;
     }
-    double w = c < argc ? sqlite3_value_double(argv[c]) : 1.0;
+    double w = c < argc && c < 4 ? sqlite3_value_double(argv[c]) : 1.0;
     norm[c] = w / ((1.0 - kBm25B) + kBm25B * double(len) / data->avglen[size_t(c)]);
   }
   double score = 0;

@@ -293,9 +293,10 @@ Result<IndexCounts> IndexStore::counts() {
 
 Result<std::vector<FtsHit>> IndexStore::fts_search(const std::string& match,
                                                    const SearchFilters& f,
-                                                   const double w[4], int limit) {
+                                                   const double w[4], int limit,
+                                                   const std::string& phrase_weights) {
   std::string sql =
-      "SELECT chunks_fts.rowid, pampax_rank(chunks_fts, ?1, ?2, ?3, ?4) AS s FROM chunks_fts";
+      "SELECT chunks_fts.rowid, pampax_rank(chunks_fts, ?1, ?2, ?3, ?4, ?10) AS s FROM chunks_fts";
   bool filtered = !f.lang.empty() || !f.path_glob.empty() || !f.kind.empty();
   if (filtered) sql += " JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id";
   sql += " WHERE chunks_fts MATCH ?5";
@@ -312,6 +313,7 @@ Result<std::vector<FtsHit>> IndexStore::fts_search(const std::string& match,
   if (!f.path_glob.empty()) s.bind(7, f.path_glob);
   if (!f.kind.empty()) s.bind(8, f.kind);
   s.bind(9, limit);
+  s.bind(10, phrase_weights);
   std::vector<FtsHit> hits;
   while (s.step()) hits.push_back({s.col_int(0), s.col_double(1)});
   if (!s.last_status().ok()) return s.last_status();
@@ -425,6 +427,32 @@ Status IndexStore::rebuild_hot_terms(const double w[4], int64_t min_df, int top_
     return st;
   }
   return commit();
+}
+
+Status IndexStore::replace_expansions(const std::vector<std::pair<std::string, std::string>>& rows) {
+  PAMPAX_RETURN_IF_ERROR(begin());
+  Status st = db_->exec("DELETE FROM expansions");
+  Stmt ins = db_->must_prepare("INSERT OR REPLACE INTO expansions(word, terms) VALUES(?1, ?2)");
+  for (size_t i = 0; st.ok() && i < rows.size(); ++i) {
+    ins.bind(1, rows[i].first).bind(2, rows[i].second);
+    st = ins.run();
+  }
+  if (!st.ok()) {
+    rollback();
+    return st;
+  }
+  return commit();
+}
+
+Result<std::string> IndexStore::expansion(const std::string& word) {
+  if (!sel_exp_) sel_exp_ = db_->must_prepare("SELECT terms FROM expansions WHERE word = ?1");
+  sel_exp_.bind(1, word);
+  std::string out;
+  if (sel_exp_.step()) out = sel_exp_.col_text(0);
+  Status st = sel_exp_.last_status();
+  sel_exp_.reset();
+  if (!st.ok()) return st;
+  return out;
 }
 
 Result<std::vector<int64_t>> IndexStore::filter_chunks(const std::vector<int64_t>& ids,

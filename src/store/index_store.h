@@ -113,8 +113,10 @@ class IndexStore {
 
   // BM25 search. `match` is an FTS5 MATCH expression; weights apply to the columns
   // (path, symbol, doc, body). Returns up to `limit` hits, best first.
+  // `phrase_weights` (optional): one multiplier per phrase of `match`, in order, comma-separated.
   Result<std::vector<FtsHit>> fts_search(const std::string& match, const SearchFilters& filters,
-                                         const double weights[4], int limit);
+                                         const double weights[4], int limit,
+                                         const std::string& phrase_weights = "");
   // Number of chunks whose text contains `term` (a single lowercase token), 0 if none.
   // Cost grows with the answer (FTS5 counts postings): use hot_term() first.
   Result<int64_t> term_doc_count(const std::string& term);
@@ -130,6 +132,10 @@ class IndexStore {
   // scored with `weights` (as fts_search does), plus those tied with the last (at most 4x). Runs its own transaction. Uses `threads`
   // extra read connections.
   Status rebuild_hot_terms(const double weights[4], int64_t min_df, int top_k, int threads);
+  // Query expansion table: replaced as a whole (own transaction), looked up per word ("" when
+  // the word has no entry).
+  Status replace_expansions(const std::vector<std::pair<std::string, std::string>>& rows);
+  Result<std::string> expansion(const std::string& word);
   // The subset of `ids` whose chunk satisfies `filters`, in the given order.
   Result<std::vector<int64_t>> filter_chunks(const std::vector<int64_t>& ids,
                                              const SearchFilters& filters);
@@ -178,7 +184,7 @@ class IndexStore {
   Status delete_file_rows(int64_t file_id);
 
   std::unique_ptr<Db> db_;
-  Stmt sel_meta_, ins_file_, upd_file_, ins_text_, ins_symbol_, ins_chunk_, ins_fts_, ins_ref_, sel_file_id_, sel_hot_;
+  Stmt sel_exp_, sel_meta_, ins_file_, upd_file_, ins_text_, ins_symbol_, ins_chunk_, ins_fts_, ins_ref_, sel_file_id_, sel_hot_;
 };
 
 }  // namespace pampax

@@ -88,6 +88,9 @@ CREATE VIEW fts_src(id, path, symbol, doc, body) AS
 -- alone, precomputed after indexing. `top` packs (chunk id int64, score float64) pairs, best
 -- first, little-endian.
 CREATE TABLE hot_terms(term TEXT PRIMARY KEY, df INTEGER NOT NULL, top BLOB NOT NULL) WITHOUT ROWID;
+-- Query expansion (search/expansion.h): for a description word, the code terms it translates
+-- to, "term p term p ..." best first. Retrained with the hot terms.
+CREATE TABLE expansions(word TEXT PRIMARY KEY, terms TEXT NOT NULL) WITHOUT ROWID;
 CREATE VIRTUAL TABLE chunks_fts USING fts5(
   path, symbol, doc, body,
   content='fts_src', content_rowid='id', tokenize='pampax', detail=column

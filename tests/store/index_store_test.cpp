@@ -170,6 +170,13 @@ TEST(IndexStore, RankFunctionProperties) {
   EXPECT_GT(score_of(st, "\"gamma\"", ids[3], w), score_of(st, "\"gamma\"", ids[4], w));
   const double flat[4] = {1, 0, 1, 1};
   EXPECT_LT(score_of(st, "\"gamma\"", ids[3], flat), score_of(st, "\"gamma\"", ids[3], w));
+  // Per-phrase weights multiply each term's share (query expansion uses them).
+  auto r = st.fts_search("\"alpha\" OR \"common\"", {}, w, 100, "0.5,2");
+  ASSERT_TRUE(r.ok());
+  double weighted = 0;
+  for (auto& h : *r)
+    if (h.chunk_id == ids[0]) weighted = h.score;
+  EXPECT_NEAR(weighted, 0.5 * a + 2 * c, 1e-9);
 }
 
 // The embeddings table is keyed by content: identical chunks share a vector, a file that is
