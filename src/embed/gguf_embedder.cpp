@@ -20,6 +20,9 @@
 namespace pampax {
 namespace {
 
+// Longer inputs are rare in code chunks, and a decoder model's KV cache grows with this.
+constexpr int kDefaultMaxTokens = 1024;
+
 // --- llama.cpp logging: silent unless PAMPAX_LOG=debug; the last error is kept so failures
 // can say what llama.cpp complained about. ---
 
@@ -120,15 +123,16 @@ Result<GgufMeta> read_meta(const std::string& path) {
 
 class GgufEmbedder final : public Embedder {
  public:
+  // `pass_tokens`: the context's per-pass capacity, max(batch_tokens, max_tokens).
   GgufEmbedder(llama_model* model, llama_context* ctx, EmbedderInfo info, GgufOptions opts,
-               int n_seq_max)
+               int pass_tokens, int n_seq_max)
       : model_(model),
         ctx_(ctx),
         vocab_(llama_model_get_vocab(model)),
         info_(std::move(info)),
         opts_(std::move(opts)),
         n_seq_max_(n_seq_max),
-        batch_(llama_batch_init(opts_.batch_tokens, 0, 1)) {}
+        batch_(llama_batch_init(pass_tokens, 0, 1)) {}
 
   ~GgufEmbedder() override {
     llama_batch_free(batch_);
@@ -157,6 +161,7 @@ class GgufEmbedder final : public Embedder {
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return toks[a].size() > toks[b].size(); });
 
+    // A text longer than the budget gets a pass of its own.
     std::vector<size_t> group;
     size_t group_tokens = 0;
     for (size_t idx : order) {
@@ -254,10 +259,9 @@ Result<std::unique_ptr<Embedder>> open_gguf_embedder(const GgufOptions& options)
     return InvalidArgument("batch_tokens must be at least 8, got " +
                            std::to_string(opts.batch_tokens));
   }
-  if (opts.max_tokens < 0 || opts.max_tokens > opts.batch_tokens) {
-    return InvalidArgument("max_tokens (" + std::to_string(opts.max_tokens) +
-                           ") must be between 0 (model default) and batch_tokens (" +
-                           std::to_string(opts.batch_tokens) + ")");
+  if (opts.max_tokens < 0 || opts.max_tokens == 1) {
+    return InvalidArgument("max_tokens must be 0 (model default) or at least 2, got " +
+                           std::to_string(opts.max_tokens));
   }
   if (opts.threads < 0) return InvalidArgument("threads must be >= 0");
   if (opts.threads == 0) opts.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -307,27 +311,27 @@ Result<std::unique_ptr<Embedder>> open_gguf_embedder(const GgufOptions& options)
                        "or decoder-only model");
   }
   const int n_ctx_train = llama_model_n_ctx_train(model);
-  int max_tokens = opts.max_tokens > 0 ? opts.max_tokens : opts.batch_tokens;
+  int max_tokens = opts.max_tokens > 0 ? opts.max_tokens : kDefaultMaxTokens;
   if (n_ctx_train > 0) max_tokens = std::min(max_tokens, n_ctx_train);
 
   // llama.cpp sizes its worst-case graph for n_ubatch tokens split evenly over n_seq_max
   // sequences and fails an assertion when n_seq_max does not divide n_ubatch: round the
-  // budget up to a multiple of 64 and take its largest divisor within the sequence limit.
-  opts.batch_tokens = (opts.batch_tokens + 63) / 64 * 64;
+  // capacity up to a multiple of 64 and take its largest divisor within the sequence limit.
+  const int pass_tokens = (std::max(opts.batch_tokens, max_tokens) + 63) / 64 * 64;
   int n_seq_max = 1;
   for (int d = static_cast<int>(std::min<size_t>(llama_max_parallel_sequences(),
-                                                 static_cast<size_t>(opts.batch_tokens)));
+                                                 static_cast<size_t>(pass_tokens)));
        d >= 1; --d) {
-    if (opts.batch_tokens % d == 0) {
+    if (pass_tokens % d == 0) {
       n_seq_max = d;
       break;
     }
   }
   llama_context_params cp = llama_context_default_params();
-  cp.n_ctx = static_cast<uint32_t>(opts.batch_tokens);
-  cp.n_batch = static_cast<uint32_t>(opts.batch_tokens);
+  cp.n_ctx = static_cast<uint32_t>(pass_tokens);
+  cp.n_batch = static_cast<uint32_t>(pass_tokens);
   // Pooled embeddings cannot be split across micro-batches: one pass per packed batch.
-  cp.n_ubatch = static_cast<uint32_t>(opts.batch_tokens);
+  cp.n_ubatch = static_cast<uint32_t>(pass_tokens);
   cp.n_seq_max = static_cast<uint32_t>(n_seq_max);
   cp.n_threads = opts.threads;
   cp.n_threads_batch = opts.threads;
@@ -359,7 +363,8 @@ Result<std::unique_ptr<Embedder>> open_gguf_embedder(const GgufOptions& options)
                      content_hash(opts.query_prefix + '\0' + opts.document_prefix).substr(0, 8);
   }
   return std::unique_ptr<Embedder>(
-      std::make_unique<GgufEmbedder>(model, ctx, std::move(info), std::move(opts), n_seq_max));
+      std::make_unique<GgufEmbedder>(model, ctx, std::move(info), std::move(opts), pass_tokens,
+                                     n_seq_max));
 }
 
 }  // namespace pampax

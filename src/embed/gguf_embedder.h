@@ -15,12 +15,13 @@ struct GgufOptions {
   std::string model_path;
   // Compute threads; 0 = all hardware threads.
   int threads = 0;
-  // Token budget of one forward pass. Sequences of similar length are packed together up to
-  // this many tokens. Attention cost grows with the square of the packed batch, so a few
-  // hundred tokens is the sweet spot for small encoders. Rounded up to a multiple of 64.
-  int batch_tokens = 1024;
+  // Token budget of one forward pass: texts of similar length are packed together up to this
+  // many tokens (a longer text gets a pass of its own). llama.cpp attends over the whole packed
+  // pass (masking across texts), so cost grows with the square of the budget: a few hundred
+  // tokens is the sweet spot for small encoders (docs/benchmarks.md).
+  int batch_tokens = 256;
   // Inputs longer than this (in model tokens, special tokens included) are truncated.
-  // 0 = the model's training context, capped at batch_tokens.
+  // 0 = the model's training context, at most 1024.
   int max_tokens = 0;
   // Prepended to every text of that role (asymmetric models, e.g. "query: "). Part of the
   // model id when set.

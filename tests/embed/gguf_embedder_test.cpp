@@ -89,11 +89,11 @@ TEST_F(GgufEmbedderTest, SmallTokenBudgetSplitsIntoManyPassesWithSameResults) {
   GgufOptions o;
   o.model_path = testing::test_gguf_path();
   o.threads = 2;
-  o.batch_tokens = 448;  // the long text (~400 tokens) fills a pass by itself
+  o.batch_tokens = 100;  // short texts share passes; the ~400-token one gets its own, whole
   auto small = open_gguf_embedder(o);
   ASSERT_TRUE(small.ok()) << small.status().message();
   EXPECT_EQ(small.value()->info().model_id, emb_->info().model_id);
-  EXPECT_EQ(small.value()->info().max_tokens, 448);
+  EXPECT_EQ(small.value()->info().max_tokens, 512);
   std::vector<std::string> many;
   for (int k = 0; k < 3; ++k) many.insert(many.end(), texts.begin(), texts.end());
   auto r = small.value()->embed(many, EmbedRole::kDocument);
@@ -144,6 +144,7 @@ TEST_F(GgufEmbedderTest, QueryPrefixChangesQueriesAndTheModelId) {
   GgufOptions o;
   o.model_path = testing::test_gguf_path();
   o.threads = 1;
+  o.batch_tokens = 600;  // capacity 640, 160 sequences: llama.cpp needs n_seq_max | n_ubatch
   o.query_prefix = "query: ";
   auto e = open_gguf_embedder(o);
   ASSERT_TRUE(e.ok()) << e.status().message();
@@ -202,9 +203,13 @@ TEST(GgufEmbedderErrors, GgufWithoutPoolingIsNotAnEmbeddingModel) {
 TEST(GgufEmbedderErrors, BadOptions) {
   GgufOptions o;
   o.model_path = testing::test_gguf_path();
-  o.batch_tokens = 256;
-  o.max_tokens = 512;
+  o.max_tokens = 1;
   auto e = open_gguf_embedder(o);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().code(), Code::kInvalidArgument);
+  o.max_tokens = 0;
+  o.batch_tokens = 4;
+  e = open_gguf_embedder(o);
   ASSERT_FALSE(e.ok());
   EXPECT_EQ(e.status().code(), Code::kInvalidArgument);
 }
