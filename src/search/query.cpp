@@ -44,8 +44,11 @@ bool looks_like_identifier(std::string_view w) {
 
 bool is_stop_word(std::string_view w) { return stop_words().count(w) > 0; }
 
-ParsedQuery parse_query(std::string_view text) {
+namespace {
+
+ParsedQuery parse_query_forms(std::string_view text, bool stems) {
   ParsedQuery q;
+  q.stemmed = stems;
   q.raw = std::string(text);
   std::unordered_map<std::string, size_t> index;
   std::vector<QueryTerm> all;
@@ -59,7 +62,8 @@ ParsedQuery parse_query(std::string_view text) {
       ++words;
       any_identifier |= ident;
     }
-    std::string form = query_form(term, colocated, !colocated && !split_identifier(original).empty());
+    std::string form = stems ? query_form(term, colocated, !colocated && !split_identifier(original).empty())
+                             : std::string(term);
     auto [it, inserted] = index.emplace(form, all.size());
     if (inserted) {
       all.push_back(QueryTerm{form, 0, false, false});
@@ -72,11 +76,20 @@ ParsedQuery parse_query(std::string_view text) {
     t.identifier |= ident;
   });
   q.identifier_like = words == 1 && any_identifier;
+  q.words = words;
   for (size_t i = 0; i < all.size(); ++i) {
     // Identifier words are never stop words ("get" in getUser is the name, not filler).
     if (all[i].identifier || !all_stop[i]) q.terms.push_back(all[i]);
   }
   if (q.terms.empty()) q.terms = std::move(all);  // "this", "return": search them anyway
+  return q;
+}
+
+}  // namespace
+
+ParsedQuery parse_query(std::string_view text) {
+  ParsedQuery q = parse_query_forms(text, true);
+  if (q.words > kStemmedQueryMaxWords) q = parse_query_forms(text, false);
   return q;
 }
 

@@ -114,12 +114,13 @@ void rank_hits(std::vector<SearchHit>& hits, const ParsedQuery& q, const RankerO
       if (cut != std::string_view::npos) name = name.substr(cut + 1);
       auto parts = split_identifier(name);
       // Query terms are in query form (stems of plain words): compare like with like.
-      std::string form = query_form(lower(name), false, !parts.empty());
+      std::string form = q.stemmed ? query_form(lower(name), false, !parts.empty()) : lower(name);
       if (!form.empty() && (identifiers.count(form) || (terms.count(form) && !parts.empty()))) {
         boost("symbol-match", o.symbol_exact);
       } else {
         bool all = parts.size() > 1;
-        for (const std::string& part : parts) all = all && terms.count(query_form(part, true, false));
+        for (const std::string& part : parts)
+          all = all && terms.count(q.stemmed ? query_form(part, true, false) : part);
         if (all) boost("symbol-partial-match", o.symbol_partial);
       }
     }
@@ -129,7 +130,8 @@ void rank_hits(std::vector<SearchHit>& hits, const ParsedQuery& q, const RankerO
       if (size_t d = base.find('.'); d != std::string_view::npos && d > 0) base = base.substr(0, d);
       std::string stem = lower(base);
       if (stem.size() > 2 &&
-          (terms.count(stem) || terms.count(query_form(stem, false, !split_identifier(stem).empty()))))
+          (terms.count(stem) ||
+           (q.stemmed && terms.count(query_form(stem, false, !split_identifier(stem).empty())))))
         boost("path-match", o.path_match);
     }
     h.score = score;

@@ -44,6 +44,17 @@ TEST(ParseQuery, PlainWordsAreStemmedIdentifiersKeptWhole) {
   EXPECT_EQ(q.terms[0].occurrences, 4);  // parsing, parses, parsed and the "parse" part
 }
 
+TEST(ParseQuery, LongTextsKeepWordsAsTyped) {
+  std::string text = "parsing fails";
+  EXPECT_TRUE(parse_query(text).stemmed);
+  for (int i = 0; i < kStemmedQueryMaxWords; ++i) text += " word" + std::to_string(i);
+  ParsedQuery q = parse_query(text);
+  EXPECT_FALSE(q.stemmed);
+  EXPECT_EQ(q.words, kStemmedQueryMaxWords + 2);
+  EXPECT_EQ(q.terms[0].text, "parsing");
+  EXPECT_EQ(q.terms[1].text, "fails");
+}
+
 TEST(ParseQuery, EmptyAndPunctuationOnly) {
   EXPECT_TRUE(parse_query("").terms.empty());
   EXPECT_TRUE(parse_query("  ?!.. ").terms.empty());
