@@ -221,6 +221,10 @@ int cmd_info(const Common& c) {
               {"languages", langs},       {"index_bytes", i.db_bytes},
               {"source_bytes", i.source_bytes}, {"source_lines", i.source_lines},
               {"last_update", i.last_update}, {"schema_version", i.schema_version}};
+    j["embeddings"] = i.embed_model.empty() && i.embedder.empty()
+                          ? json(nullptr)
+                          : json{{"embedder", i.embedder}, {"model", i.embed_model},
+                                 {"dim", i.embed_dim}, {"chunks", i.embedded_chunks}};
     std::cout << dump(j) << "\n";
     return 0;
   }
@@ -235,6 +239,13 @@ int cmd_info(const Common& c) {
   std::printf("languages:  ");
   for (auto& [l, n] : i.counts.languages) std::printf(" %s %lld", l.c_str(), static_cast<long long>(n));
   std::printf("\n");
+  if (!i.embedder.empty() || !i.embed_model.empty())
+    std::printf("embeddings:  %s: %lld of %lld chunks (%s, %d-d)\n",
+                i.embedder.empty() ? "off" : i.embedder.c_str(),
+                static_cast<long long>(i.embedded_chunks), static_cast<long long>(i.counts.chunks),
+                i.embed_model.c_str(), i.embed_dim);
+  else
+    std::printf("embeddings:  none (lexical search; add them with pampax index --embed gguf --model FILE)\n");
   return 0;
 }
 

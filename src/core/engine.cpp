@@ -44,6 +44,21 @@ Result<IndexReport> Engine::index(const IndexOptions& options) {
   return run_index(root_, *store_, options);
 }
 
+namespace {
+
+// meta "embed_model": the model id of the vectors in the index, and their dimension.
+std::string model_key(const EmbedderInfo& i) { return i.model_id + "|" + std::to_string(i.dim); }
+
+bool split_model_key(const std::string& key, std::string* id, int* dim) {
+  size_t bar = key.rfind('|');
+  if (bar == std::string::npos) return false;
+  *id = key.substr(0, bar);
+  *dim = std::atoi(key.c_str() + bar + 1);
+  return *dim > 0;
+}
+
+}  // namespace
+
 Result<IndexInfo> Engine::info() {
   IndexInfo info;
   info.root = root_.string();
@@ -64,6 +79,17 @@ Result<IndexInfo> Engine::info() {
   if (!q.last_status().ok()) return q.last_status();
   info.last_update = store_->meta("last_update").value_or("");
   info.schema_version = std::atoi(store_->meta("schema_version").value_or("0").c_str());
+  if (auto cfg = store_->meta("embed_config")) {
+    auto c = EmbedConfig::from_json(*cfg);
+    if (c.ok() && c->enabled()) info.embedder = c->describe();
+  }
+  if (auto key = store_->meta("embed_model")) {
+    if (split_model_key(*key, &info.embed_model, &info.embed_dim)) {
+      auto counts = store_->embed_counts(info.embed_model);
+      if (!counts.ok()) return counts.status();
+      info.embedded_chunks = counts->embedded;
+    }
+  }
   return info;
 }
 
@@ -71,20 +97,6 @@ Engine::Engine(fs::path root, std::unique_ptr<IndexStore> store)
     : root_(std::move(root)), store_(std::move(store)) {}
 Engine::~Engine() = default;
 
-namespace {
-
-// meta "embed_model": the model id of the vectors in the index, and their dimension.
-std::string model_key(const EmbedderInfo& i) { return i.model_id + "|" + std::to_string(i.dim); }
-
-bool split_model_key(const std::string& key, std::string* id, int* dim) {
-  size_t bar = key.rfind('|');
-  if (bar == std::string::npos) return false;
-  *id = key.substr(0, bar);
-  *dim = std::atoi(key.c_str() + bar + 1);
-  return *dim > 0;
-}
-
-}  // namespace
 
 Result<EmbedReport> Engine::embed(const EmbedOptions& options) {
   auto t0 = std::chrono::steady_clock::now();

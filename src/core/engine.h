@@ -53,6 +53,10 @@ struct IndexInfo {
   uint64_t source_bytes = 0, source_lines = 0;
   std::string last_update;       // ISO-8601 UTC, "" if never completed
   int schema_version = 0;
+  std::string embedder;          // EmbedConfig::describe(), "" when there is none
+  std::string embed_model;       // model id of the vectors, "" when there are none
+  int embed_dim = 0;
+  int64_t embedded_chunks = 0;   // chunks with a vector of embed_model
 };
 
 struct EmbedOptions {

@@ -81,6 +81,13 @@ TEST_F(Hybrid, EmbedSearchCacheAndModelChange) {
   EXPECT_GT(e["embedded"].get<int64_t>(), 0);
   EXPECT_LE(e["embedded"].get<int64_t>(), chunks);  // identical chunks share one vector
   std::string model_id = e["model"];
+  ProcResult info = pampax({"info", "-p", root, "-o", "json"});
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  json ij = parse(info)["embeddings"];
+  EXPECT_EQ(ij["model"], model_id);
+  EXPECT_EQ(ij["dim"], 384);
+  EXPECT_EQ(ij["chunks"], chunks);
+  EXPECT_EQ(ij["embedder"].get<std::string>().rfind("gguf ", 0), 0u) << ij["embedder"];
 
   // Vector mode: every result comes from the vector arm.
   ProcResult v = pampax({"search", "token refresh for a user", "-p", root, "-o", "json", "--mode",
