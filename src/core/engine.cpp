@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstdio>
 #include <system_error>
 #include <unordered_set>
 
@@ -15,6 +16,10 @@ namespace pampax {
 namespace fs = std::filesystem;
 
 fs::path Engine::db_path_for(const fs::path& root) { return root / ".pampax" / "index.db"; }
+
+// Bump when the tokenizer's output or the schema changes incompatibly (2: Porter stems,
+// detail=column, chunk hashes, embeddings and expansions tables).
+static const char* const kIndexFormat = "2";
 
 Result<std::unique_ptr<Engine>> Engine::open(const fs::path& root_in, Mode mode) {
   std::error_code ec;
@@ -37,6 +42,31 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& root_in, Mode mode)
   auto store = IndexStore::open(db.string(), mode == Mode::kRead ? Db::Mode::kReadWrite
                                                                 : Db::Mode::kCreate);
   if (!store.ok()) return store.status();
+  // The index format: what the tokenizer emits and which tables exist. An index written by a
+  // build with another format would answer wrongly (e.g. no stems to match stemmed queries),
+  // so it is rebuilt by `pampax index` and refused by readers.
+  std::string format = (*store)->meta("index_format").value_or("");
+  if (format != kIndexFormat) {
+    auto counts = (*store)->counts();
+    if (!counts.ok()) return counts.status();
+    bool empty = counts->files == 0 && counts->chunks == 0;
+    if (!empty && mode == Mode::kRead)
+      return Unsupported("the index in " + root.string() + " was built by another version of pampax (format " +
+                         (format.empty() ? std::string("1") : format) + ", this one reads " + kIndexFormat +
+                         "): rebuild it with: pampax index " + root.string());
+    if (!empty) {
+      std::fprintf(stderr, "pampax: the index was built by another version of pampax: rebuilding it\n");
+      store->reset();
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix, ec);
+      store = IndexStore::open(db.string(), Db::Mode::kCreate);
+      if (!store.ok()) return store.status();
+    }
+    if (mode != Mode::kRead) {
+      PAMPAX_RETURN_IF_ERROR((*store)->begin());
+      PAMPAX_RETURN_IF_ERROR((*store)->set_meta("index_format", kIndexFormat));
+      PAMPAX_RETURN_IF_ERROR((*store)->commit());
+    }
+  }
   return std::unique_ptr<Engine>(new Engine(root, std::move(store).value()));
 }
 

@@ -6,6 +6,7 @@
 
 #include "../process_util.h"
 #include "../test_util.h"
+#include "store/db.h"
 
 namespace pampax {
 namespace {
@@ -183,6 +184,30 @@ TEST(Cli, SkipsBinaryHugeAndKeepsInvalidUtf8) {
   // Text output names the skipped files with --verbose.
   ProcResult v = pampax({"index", d.path().string(), "--force", "--verbose"});
   EXPECT_NE(v.out.find("huge.txt"), std::string::npos) << v.out;
+}
+
+// An index written by a build with another index format is refused by readers and rebuilt
+// by `pampax index`, never searched with mismatched tokens.
+TEST(Cli, OtherIndexFormatIsRebuilt) {
+  TempDir d;
+  make_repo(d);
+  ASSERT_EQ(pampax({"index", d.path().string()}).exit_code, 0);
+  {
+    auto db = Db::open((d.path() / ".pampax" / "index.db").string(), Db::Mode::kReadWrite);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->exec("UPDATE meta SET value = '1' WHERE key = 'index_format'").ok());
+  }
+  ProcResult s = pampax({"search", "refresh token", "-p", d.path().string()});
+  EXPECT_EQ(s.exit_code, 1);
+  EXPECT_NE(s.err.find("another version of pampax"), std::string::npos) << s.err;
+  EXPECT_NE(s.err.find("pampax index"), std::string::npos) << s.err;
+  ProcResult idx = pampax({"index", d.path().string(), "-o", "json"});
+  ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  EXPECT_NE(idx.err.find("rebuilding"), std::string::npos) << idx.err;
+  EXPECT_EQ(parse_json(idx)["files_indexed"], 4);
+  s = pampax({"search", "refresh token", "-p", d.path().string(), "-o", "json"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  EXPECT_EQ(parse_json(s)["results"][0]["path"], "src/auth/session.py");
 }
 
 TEST(Cli, ClearErrors) {
