@@ -156,6 +156,44 @@ TEST_F(GgufEmbedderTest, QueryPrefixChangesQueriesAndTheModelId) {
   EXPECT_GE(cosine(d.value(), embed({"find the parser"})), 0.9999);
 }
 
+// A decoder embedder (qwen3 architecture, causal attention, last-token pooling, EOS appended)
+// in the style of Qwen3-Embedding: the KV-cache path of llama.cpp.
+TEST(GgufDecoderEmbedder, LastTokenPoolingPackedAndTruncated) {
+  GgufOptions o;
+  o.model_path = std::string(PAMPAX_SOURCE_DIR) + "/third_party/models/qwen3-tiny-random.gguf";
+  o.threads = 1;
+  o.batch_tokens = 128;
+  auto e = open_gguf_embedder(o);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  Embedder& emb = *e.value();
+  EXPECT_EQ(emb.info().dim, 64);
+  EXPECT_EQ(emb.info().max_tokens, 1024);
+  EXPECT_NE(emb.info().model_id.find(":last:64"), std::string::npos) << emb.info().model_id;
+
+  const auto texts = testing::sample_texts();
+  auto batch = emb.embed(texts, EmbedRole::kDocument);
+  ASSERT_TRUE(batch.ok()) << batch.status().message();
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto alone = emb.embed({texts[i]}, EmbedRole::kDocument);
+    ASSERT_TRUE(alone.ok());
+    EXPECT_NEAR(norm(alone.value()), 1.0, 1e-5);
+    EXPECT_GE(cosine(alone.value(), row(batch.value(), 64, i)), 0.9999) << i;
+    for (size_t j = i + 1; j < texts.size(); ++j) {
+      EXPECT_LT(cosine(row(batch.value(), 64, i), row(batch.value(), 64, j)), 0.999);
+    }
+  }
+
+  // Truncation keeps the appended EOS last, where the pooling reads.
+  o.max_tokens = 6;
+  auto t = open_gguf_embedder(o);
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  auto v = t.value()->embed({"alpha beta gamma delta epsilon zeta eta theta",
+                             "alpha beta gamma delta epsilon one two three four"},
+                            EmbedRole::kDocument);
+  ASSERT_TRUE(v.ok()) << v.status().message();
+  EXPECT_GE(cosine(row(v.value(), 64, 0), row(v.value(), 64, 1)), 0.99999);
+}
+
 TEST(GgufEmbedderErrors, MissingFile) {
   GgufOptions o;
   o.model_path = "/nonexistent/model.gguf";
