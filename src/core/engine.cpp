@@ -18,8 +18,8 @@ namespace fs = std::filesystem;
 fs::path Engine::db_path_for(const fs::path& root) { return root / ".pampax" / "index.db"; }
 
 // Bump when the tokenizer's output or the schema changes incompatibly (2: Porter stems,
-// detail=column, chunk hashes, embeddings and expansions tables).
-static const char* const kIndexFormat = "2";
+// detail=column, chunk hashes, embeddings and expansions tables; 3: marked stems).
+static const char* const kIndexFormat = "3";
 
 Result<std::unique_ptr<Engine>> Engine::open(const fs::path& root_in, Mode mode) {
   std::error_code ec;

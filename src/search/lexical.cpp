@@ -21,6 +21,12 @@ Result<std::vector<LexicalSearcher::Term>> LexicalSearcher::plan(const ParsedQue
   for (const QueryTerm& t : q.terms) {
     auto hot = store_.hot_term(t.text);
     if (!hot.ok()) return hot.status();
+    if (!*hot && t.text.size() > 1 && t.text[0] == kStemMark[0]) {
+      // "~s" matches s or ~s; when s alone is hot, its list stands in (a subset of the
+      // matches, like every hot list).
+      hot = store_.hot_term(t.text.substr(1));
+      if (!hot.ok()) return hot.status();
+    }
     Term term{t.text, 0, std::move(*hot), t.identifier, t.occurrences, t.weight};
     if (term.hot) term.df = term.hot->df;
     terms.push_back(std::move(term));
@@ -177,7 +183,10 @@ Result<std::vector<SearchHit>> LexicalSearcher::search(const SearchRequest& req)
 std::string make_snippet(const std::string& text, const std::vector<QueryTerm>& terms,
                          int max_lines) {
   std::unordered_set<std::string> wanted;
-  for (const QueryTerm& t : terms) wanted.insert(t.text);
+  for (const QueryTerm& t : terms) {
+    wanted.insert(t.text);
+    if (t.text.size() > 1 && t.text[0] == kStemMark[0]) wanted.insert(t.text.substr(1));
+  }
   // Split into lines and score each by the distinct query terms it contains.
   std::vector<std::pair<size_t, size_t>> lines;
   size_t start = 0;

@@ -131,8 +131,11 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req) {
   if (!rows.ok()) return rows.status();
   std::unordered_map<int64_t, const ChunkRow*> text_of;
   for (const ChunkRow& r : *rows) text_of[r.id] = &r;
-  std::unordered_set<std::string> wanted;
-  for (const QueryTerm& t : q.terms) wanted.insert(t.text);
+  std::unordered_map<std::string, std::string> wanted;  // document term -> query term
+  for (const QueryTerm& t : q.terms) {
+    wanted.emplace(t.text, t.text);
+    if (t.text.size() > 1 && t.text[0] == kStemMark[0]) wanted.emplace(t.text.substr(1), t.text);
+  }
   for (SearchHit& h : hits) {
     auto it = text_of.find(h.chunk_id);
     if (it == text_of.end()) continue;
@@ -143,8 +146,9 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req) {
       for_each_term(
           s,
           [&](std::string_view term, bool, int, int) {
-            std::string t(term);
-            if (wanted.count(t) && seen.insert(t).second) h.evidence.matched_terms.push_back(t);
+            auto w = wanted.find(std::string(term));
+            if (w != wanted.end() && seen.insert(w->second).second)
+              h.evidence.matched_terms.push_back(w->second);
           },
           /*stems=*/true);
     };

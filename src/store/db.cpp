@@ -32,6 +32,12 @@ int tok_tokenize(Fts5Tokenizer*, void* ctx, int flags, const char* text, int n,
                  int (*emit)(void*, int, const char*, int, int, int)) {
   bool query = (flags & FTS5_TOKENIZE_QUERY) != 0;
   int rc = SQLITE_OK;
+  if (query && n > 1 && text[0] == kStemMark[0]) {
+    // A stemmed query term "~s": documents hold the word s itself or, for other forms, "~s".
+    rc = emit(ctx, 0, text + 1, n - 1, 0, n);
+    if (rc == SQLITE_OK) rc = emit(ctx, FTS5_TOKEN_COLOCATED, text, n, 0, n);
+    return rc;
+  }
   for_each_term(std::string_view(text, static_cast<size_t>(n)),
                 [&](std::string_view term, bool colocated, int s, int e) {
                   if (rc != SQLITE_OK) return;

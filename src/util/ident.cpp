@@ -79,7 +79,7 @@ const std::string& cached_stem(const std::string& word) {
 
 std::string query_form(std::string_view term, bool colocated, bool multi_part) {
   if (!colocated && multi_part) return std::string(term);
-  return stemmable(term) ? cached_stem(std::string(term)) : std::string(term);
+  return stemmable(term) ? kStemMark + cached_stem(std::string(term)) : std::string(term);
 }
 
 void for_each_term(std::string_view text, const TermSink& sink, bool stems) {
@@ -87,12 +87,17 @@ void for_each_term(std::string_view text, const TermSink& sink, bool stems) {
   size_t n = text.size();
   size_t i = 0;
   std::string part;
+  std::string marked;
+  auto emit_stem = [&](const std::string& word, int s, int e) {
+    const std::string& st = cached_stem(word);
+    if (st == word) return;  // the query side also asks for the word itself
+    marked.assign(kStemMark);
+    marked += st;
+    sink(marked, true, s, e);
+  };
   auto emit_part = [&](int s, int e) {
     sink(part, true, s, e);
-    if (stems && stemmable(part)) {
-      const std::string& st = cached_stem(part);
-      if (st != part) sink(st, true, s, e);
-    }
+    if (stems && stemmable(part)) emit_stem(part, s, e);
   };
   while (i < n) {
     if (!is_word_byte(static_cast<unsigned char>(text[i]))) { ++i; continue; }
@@ -124,9 +129,7 @@ void for_each_term(std::string_view text, const TermSink& sink, bool stems) {
       for (auto& ch : part) ch = lower(static_cast<unsigned char>(ch));
       emit_part(s, e);
     } else if (parts <= 1 && stems && stemmable(buf)) {
-      // A plain word: its stem too ("parsing" -> "pars").
-      const std::string& st = cached_stem(buf);
-      if (st != buf) sink(st, true, s, e);
+      emit_stem(buf, s, e);  // a plain word: its stem too ("parsing" -> "~pars")
     }
   }
 }

@@ -18,14 +18,18 @@ std::vector<std::string> split_identifier(std::string_view word);
 // treated as letters so UTF-8 words stay whole) is emitted lowercased as a whole word
 // (colocated=false) followed by its sub-words (colocated=true). Words longer than 64 bytes are
 // truncated to keep the index sane on minified code. `start`/`end` are byte offsets in text.
-// With `stems`, plain words and sub-words also give their Porter stem (util/stem.h) as a
-// colocated term when it differs ("parsing" -> parsing, pars): the index side does this and
-// the query side asks for stems, so every form of a word meets.
+// With `stems`, plain words and sub-words whose Porter stem (util/stem.h) differs from them
+// also give it, marked, as a colocated term ("parsing" -> parsing, ~pars). The mark keeps
+// stems apart from words: an exact query for "unit" does not match "units". A stemmed query
+// term "~unit" is expanded by the FTS tokenizer to the alternatives {unit, ~unit}, which
+// matches every form.
+inline constexpr const char* kStemMark = "~";
 using TermSink = std::function<void(std::string_view term, bool colocated, int start, int end)>;
 void for_each_term(std::string_view text, const TermSink& sink, bool stems = false);
 
-// The form a query term takes to match the index: the stem of a plain word or a sub-word;
-// whole multi-part identifiers ("getusername") stay as they are. `multi_part`: the term is a
+// The form a query term takes to match every form of a word: "~" + the stem of a plain word
+// or a sub-word; whole multi-part identifiers ("getusername") and words that cannot be
+// stemmed stay as they are. `multi_part`: the term is a
 // whole word that split_identifier() splits.
 std::string query_form(std::string_view lower_term, bool colocated, bool multi_part);
 

@@ -210,6 +210,29 @@ TEST(Cli, OtherIndexFormatIsRebuilt) {
   EXPECT_EQ(parse_json(s)["results"][0]["path"], "src/auth/session.py");
 }
 
+// Short queries match every form of a word; exact words do not match other forms.
+TEST(Cli, StemsMatchOtherFormsOnlyForStemmedQueries) {
+  TempDir d;
+  d.write("a.py", "def load():\n    \"\"\"Parses the settings.\"\"\"\n");
+  d.write("b.py", "def unit():\n    return 1\n");
+  ASSERT_EQ(pampax({"index", d.path().string()}).exit_code, 0);
+  auto paths = [&](const std::string& q) {
+    ProcResult s = pampax({"search", q, "-p", d.path().string(), "-o", "json", "--mode", "bm25"});
+    EXPECT_EQ(s.exit_code, 0) << s.err;
+    std::set<std::string> out;
+    json j = parse_json(s);  // kept alive: iterating a temporary's member would dangle
+    for (const json& r : j["results"]) out.insert(r["path"].get<std::string>());
+    return out;
+  };
+  EXPECT_EQ(paths("parsing"), (std::set<std::string>{"a.py"}));
+  EXPECT_EQ(paths("setting"), (std::set<std::string>{"a.py"}));
+  EXPECT_EQ(paths("units"), (std::set<std::string>{"b.py"}));
+  // Over 40 words the query keeps words as typed: "parsing" alone no longer finds "parses".
+  std::string long_q = "parsing";
+  for (int i = 0; i < 45; ++i) long_q += std::string(" zzq") + char('a' + i % 26) + char('a' + i / 26);
+  EXPECT_TRUE(paths(long_q).empty());
+}
+
 TEST(Cli, ClearErrors) {
   TempDir d;
   d.write("a.py", "x = 1\n");

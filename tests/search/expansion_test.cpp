@@ -26,19 +26,19 @@ std::vector<TrainingPair> corpus() {
 
 TEST(Expansion, LearnsWhatWordsTranslateTo) {
   TranslationTable t = train_expansions(corpus());
-  ASSERT_TRUE(t.count("iter"));  // "iterable", in query form (Porter stem)
+  ASSERT_TRUE(t.count("~iter"));  // "iterable", in query form (marked Porter stem)
   auto has = [&](const std::string& word, const std::string& term) {
     for (const auto& [x, p] : t[word])
       if (x == term) return p > 0.01f;
     return false;
   };
-  EXPECT_TRUE(has("iter", "__iter__"));
-  EXPECT_TRUE(has("iter", "hasattr"));
-  EXPECT_TRUE(has("sort", "lambda"));
-  EXPECT_FALSE(has("iter", "lambda"));
-  EXPECT_FALSE(has("sort", "__iter__"));
+  EXPECT_TRUE(has("~iter", "__iter__"));
+  EXPECT_TRUE(has("~iter", "~hasattr"));
+  EXPECT_TRUE(has("~sort", "~lambda"));
+  EXPECT_FALSE(has("~iter", "~lambda"));
+  EXPECT_FALSE(has("~sort", "__iter__"));
   for (const auto& [w, list] : t) {
-    EXPECT_FALSE(w == "the" || w == "is") << "stop words are not sources";
+    EXPECT_FALSE(w == "~the" || w == "is") << "stop words are not sources";
     for (size_t i = 1; i < list.size(); ++i) EXPECT_GE(list[i - 1].second, list[i].second);
   }
 }
@@ -56,16 +56,16 @@ TEST(Expansion, PackRoundTrip) {
 TEST(Expansion, ExpandQueryAddsWeightedTermsOnce) {
   ParsedQuery q = parse_query("is it iterable");
   auto lookup = [](const std::string& w) -> std::vector<std::pair<std::string, float>> {
-    if (w == "iter") return {{"__iter__", 0.4f}, {"yield", 0.2f}, {"iter", 0.3f}};
+    if (w == "~iter") return {{"__iter__", 0.4f}, {"~yield", 0.2f}, {"~iter", 0.3f}};
     return {};
   };
   size_t before = q.terms.size();
   expand_query(q, lookup, ExpandOptions{});
-  ASSERT_EQ(q.terms.size(), before + 2);  // "iter" is already in the query
+  ASSERT_EQ(q.terms.size(), before + 2);  // "~iter" is already in the query
   EXPECT_EQ(q.terms[before].text, "__iter__");
   EXPECT_TRUE(q.terms[before].expansion);
   EXPECT_DOUBLE_EQ(q.terms[before].weight, 0.3);
-  EXPECT_EQ(q.terms[before + 1].text, "yield");
+  EXPECT_EQ(q.terms[before + 1].text, "~yield");
   EXPECT_DOUBLE_EQ(q.terms[before + 1].weight, 0.15);
   // Identifier queries and long bug reports are left alone.
   ParsedQuery id = parse_query("getIterable");

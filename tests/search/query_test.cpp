@@ -14,7 +14,7 @@ std::vector<std::string> texts(const ParsedQuery& q) {
 TEST(ParseQuery, IdentifierKeepsWholeAndParts) {
   ParsedQuery q = parse_query("getUserName");
   EXPECT_TRUE(q.identifier_like);
-  EXPECT_EQ(texts(q), (std::vector<std::string>{"getusername", "get", "user", "name"}));
+  EXPECT_EQ(texts(q), (std::vector<std::string>{"getusername", "~get", "~user", "~name"}));
   EXPECT_TRUE(q.terms[0].whole);
   EXPECT_FALSE(q.terms[1].whole);
 }
@@ -22,17 +22,17 @@ TEST(ParseQuery, IdentifierKeepsWholeAndParts) {
 TEST(ParseQuery, QuestionsDropStopWords) {
   ParsedQuery q = parse_query("How does the indexer handle deleted files?");
   EXPECT_FALSE(q.identifier_like);
-  EXPECT_EQ(texts(q), (std::vector<std::string>{"index", "handl", "delet", "file"}));  // Porter stems
+  EXPECT_EQ(texts(q), (std::vector<std::string>{"~index", "~handl", "~delet", "~file"}));  // marked Porter stems
 }
 
 TEST(ParseQuery, OnlyStopWordsAreStillSearched) {
-  EXPECT_EQ(texts(parse_query("this")), (std::vector<std::string>{"thi"}));  // the stem of "this"
+  EXPECT_EQ(texts(parse_query("this")), (std::vector<std::string>{"~thi"}));  // the stem of "this"
 }
 
 TEST(ParseQuery, RepeatedWordsAreCounted) {
   ParsedQuery q = parse_query("cache miss; the cache is cold, cache");
   ASSERT_FALSE(q.terms.empty());
-  EXPECT_EQ(q.terms[0].text, "cach");
+  EXPECT_EQ(q.terms[0].text, "~cach");
   EXPECT_EQ(q.terms[0].occurrences, 3);
 }
 
@@ -40,7 +40,7 @@ TEST(ParseQuery, RepeatedWordsAreCounted) {
 // ("using" is a stop word even though its stem "us" is not).
 TEST(ParseQuery, PlainWordsAreStemmedIdentifiersKeptWhole) {
   ParsedQuery q = parse_query("parsing parses parsed using parseConfigFiles");
-  EXPECT_EQ(texts(q), (std::vector<std::string>{"pars", "parseconfigfiles", "config", "file"}));
+  EXPECT_EQ(texts(q), (std::vector<std::string>{"~pars", "parseconfigfiles", "~config", "~file"}));
   EXPECT_EQ(q.terms[0].occurrences, 4);  // parsing, parses, parsed and the "parse" part
 }
 
