@@ -252,7 +252,7 @@ int cmd_info(const Common& c) {
 struct SearchArgs {
   std::string query, query_file, lang, glob, kind, mode = "hybrid", group_by = "none";
   int limit = 10;
-  bool explain = false, no_boosts = false, no_expand = false;
+  bool explain = false, no_boosts = false, expand = false;
 };
 
 json evidence_json(const Evidence& e) {
@@ -300,7 +300,7 @@ int cmd_search(const Common& c, SearchArgs a) {
     return 2;
   }
   req.boosts = !a.no_boosts;
-  req.expand = !a.no_expand;
+  req.expand = a.expand;
   if (a.group_by == "file") req.group_by = GroupBy::kFile;
   else if (a.group_by != "none") {
     std::fprintf(stderr, "pampax: error: unknown --group-by '%s' (none, file)\n", a.group_by.c_str());
@@ -449,8 +449,9 @@ int run_cli(int argc, char** argv) {
   search->add_flag("--no-boosts", sa.no_boosts,
                    "Rank by the arms' fused scores alone: no file-class priors, symbol or path "
                    "boosts (for comparisons)");
-  search->add_flag("--no-expand", sa.no_expand,
-                   "Do not add the code terms the repository associates with the query's words");
+  search->add_flag("--expand", sa.expand,
+                   "Experimental: add code terms that the repository's doc comments associate "
+                   "with the query's words (off by default: it did not help on CoSQA)");
   search->add_option("--lang", sa.lang, "Only this language (e.g. python, cpp, ts)");
   search->add_option("--path-glob", sa.glob, "Only paths matching this glob (e.g. 'src/*')");
   search->add_option("--kind", sa.kind, "Only this chunk kind (function, method, class, ...)");

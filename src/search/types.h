@@ -28,7 +28,10 @@ struct SearchRequest {
   SearchMode mode = SearchMode::kHybrid;
   GroupBy group_by = GroupBy::kNone;
   bool boosts = true;  // false: rank by the fused arm scores alone (for comparisons)
-  bool expand = true;  // query expansion learned from the repository (search/expansion.h)
+  // Query expansion learned from the repository (search/expansion.h). Off by default: on
+  // CoSQA it gained +0.001 MRR with plain stems and lost 0.06 with marked stems
+  // (docs/benchmarks.md); kept for study.
+  bool expand = false;
 };
 
 // Why a hit is where it is. Ranks are 1-based; 0 means the arm did not return the chunk.
