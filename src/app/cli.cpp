@@ -57,7 +57,8 @@ void add_common(CLI::App* cmd, Common& c, bool path_positional) {
 }
 
 struct IndexArgs {
-  bool force = false, progress = false, quiet = false, reembed = false, no_embed = false;
+  bool force = false, progress = false, quiet = false, reembed = false, no_embed = false,
+       expansions = false;
   uint64_t max_kib = 0;
   int threads = 0, embed_batch = 64;
   std::string embed, model, embed_url, embed_model, embed_api = "openai";
@@ -104,6 +105,7 @@ int cmd_index(const Common& c, bool update, const IndexArgs& a) {
   IndexOptions opt;
   opt.force = force;
   opt.threads = threads;
+  opt.train_expansions = a.expansions;
   if (max_size_kib) opt.scan.max_file_size = max_size_kib * 1024;
   StderrProgressBar bar;
   bool show_progress = !quiet && (progress_flag || ::isatty(STDERR_FILENO));
@@ -413,6 +415,10 @@ int run_cli(int argc, char** argv) {
                     "Chunks per embedding call and per commit (smaller: finer resume points)")
         ->check(CLI::Range(1, 4096))
         ->capture_default_str();
+    cmd->add_flag("--train-expansions", ia.expansions,
+                  "Experimental: learn the query-expansion table used by `search --expand` "
+                  "(with the hot-term lists, i.e. when many files changed; costs memory on "
+                  "large trees)");
     cmd->add_flag("--reembed", ia.reembed, "Recompute every vector (normally only missing ones)");
     cmd->add_flag("--no-embed", ia.no_embed, "Skip the embedding pass this time (lexical index only)");
   };

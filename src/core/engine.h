@@ -24,6 +24,7 @@ struct IndexOptions {
   int threads = 0;               // parse threads; 0 = all cores
   size_t batch_files = 256;      // files per write transaction
   bool force = false;            // re-parse every file even when unchanged
+  bool train_expansions = false; // train the query-expansion table (experimental; --expand)
   ProgressSink* progress = nullptr;
 };
 

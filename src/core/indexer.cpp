@@ -200,7 +200,8 @@ Status retrain_expansions(IndexStore& store) {
   return store.replace_expansions(rows);
 }
 
-Status maybe_rebuild_hot_terms(IndexStore& store, const IndexCounts& counts, int threads) {
+Status maybe_rebuild_hot_terms(IndexStore& store, const IndexCounts& counts, int threads,
+                               bool expansions) {
   int64_t pending = std::atoll(store.meta("hot_pending").value_or("0").c_str());
   if (pending == 0) return Status::Ok();
   // A term is hot when it is in at least 2% of the chunks (and at least 1,000): scanning it
@@ -215,7 +216,7 @@ Status maybe_rebuild_hot_terms(IndexStore& store, const IndexCounts& counts, int
   LexicalWeights lw;
   const double w[4] = {lw.path, lw.symbol, lw.doc, lw.body};
   PAMPAX_RETURN_IF_ERROR(store.rebuild_hot_terms(w, min_df, kHotTopK, threads));
-  PAMPAX_RETURN_IF_ERROR(retrain_expansions(store));
+  if (expansions) PAMPAX_RETURN_IF_ERROR(retrain_expansions(store));
   PAMPAX_RETURN_IF_ERROR(store.set_meta("hot_min_df", std::to_string(min_df)));
   return store.set_meta("hot_pending", "0");
 }
@@ -422,7 +423,7 @@ Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& sto
   if (!counts.ok()) return counts.status();
   PAMPAX_RETURN_IF_ERROR(store.set_meta("chunk_count", std::to_string(counts->chunks)));
   auto hot_t0 = std::chrono::steady_clock::now();
-  PAMPAX_RETURN_IF_ERROR(maybe_rebuild_hot_terms(store, *counts, threads));
+  PAMPAX_RETURN_IF_ERROR(maybe_rebuild_hot_terms(store, *counts, threads, opt.train_expansions));
   report.hot_terms_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - hot_t0).count();
   PAMPAX_RETURN_IF_ERROR(store.set_meta("last_update", iso_now()));

@@ -15,7 +15,9 @@ inline constexpr int kHotTopK = 200;
 
 // Rebuilds the hot-term lists when enough has changed since they were built (or the hot
 // threshold moved); otherwise does nothing.
-Status maybe_rebuild_hot_terms(IndexStore& store, const IndexCounts& counts, int threads);
+// With `expansions`, also retrains the query-expansion table (search/expansion.h).
+Status maybe_rebuild_hot_terms(IndexStore& store, const IndexCounts& counts, int threads,
+                               bool expansions = false);
 
 // Converts parser output into what the store writes (compresses chunk text, groups refs).
 FileWrite to_file_write(const std::string& path, std::string_view content, const ParsedFile& pf);
