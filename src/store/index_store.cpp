@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <unordered_map>
 #include <thread>
 
 #include "store/schema.h"
@@ -545,31 +546,44 @@ Result<std::vector<ChunkRow>> IndexStore::get_chunks(const std::vector<int64_t>&
 }
 
 Result<std::vector<ChunkRow>> IndexStore::get_chunk_meta(const std::vector<int64_t>& ids) {
+  // One statement for the whole batch (ids as a JSON array): a hundred point queries cost
+  // ~0.5 ms, most of a warm search.
   if (!sel_meta_)
     sel_meta_ = db_->must_prepare(
         "SELECT c.id, f.path, f.lang, c.kind, c.name, c.qualified_name, c.start_line, c.end_line, "
-        "c.tokens FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?1");
+        "c.tokens FROM chunks c JOIN files f ON f.id = c.file_id "
+        "WHERE c.id IN (SELECT value FROM json_each(?1))");
+  std::string list = "[";
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) list += ',';
+    list += std::to_string(ids[i]);
+  }
+  list += ']';
+  sel_meta_.bind(1, list);
+  std::unordered_map<int64_t, ChunkRow> found;
+  found.reserve(ids.size());
+  while (sel_meta_.step()) {
+    ChunkRow r;
+    r.id = sel_meta_.col_int(0);
+    r.path = sel_meta_.col_text(1);
+    r.lang = sel_meta_.col_text(2);
+    r.kind = sel_meta_.col_text(3);
+    r.name = sel_meta_.col_text(4);
+    r.qualified_name = sel_meta_.col_text(5);
+    if (r.qualified_name.empty()) r.qualified_name = r.name;
+    r.start_line = static_cast<uint32_t>(sel_meta_.col_int(6));
+    r.end_line = static_cast<uint32_t>(sel_meta_.col_int(7));
+    r.tokens = static_cast<uint32_t>(sel_meta_.col_int(8));
+    found.emplace(r.id, std::move(r));
+  }
+  Status st = sel_meta_.last_status();
+  sel_meta_.reset();
+  if (!st.ok()) return st;
   std::vector<ChunkRow> out;
-  out.reserve(ids.size());
+  out.reserve(found.size());
   for (int64_t id : ids) {
-    sel_meta_.bind(1, id);
-    if (sel_meta_.step()) {
-      ChunkRow r;
-      r.id = sel_meta_.col_int(0);
-      r.path = sel_meta_.col_text(1);
-      r.lang = sel_meta_.col_text(2);
-      r.kind = sel_meta_.col_text(3);
-      r.name = sel_meta_.col_text(4);
-      r.qualified_name = sel_meta_.col_text(5);
-      if (r.qualified_name.empty()) r.qualified_name = r.name;
-      r.start_line = static_cast<uint32_t>(sel_meta_.col_int(6));
-      r.end_line = static_cast<uint32_t>(sel_meta_.col_int(7));
-      r.tokens = static_cast<uint32_t>(sel_meta_.col_int(8));
-      out.push_back(std::move(r));
-    }
-    Status st = sel_meta_.last_status();
-    sel_meta_.reset();
-    if (!st.ok()) return st;
+    auto it = found.find(id);
+    if (it != found.end()) out.push_back(it->second);  // a repeated id is returned again
   }
   return out;
 }

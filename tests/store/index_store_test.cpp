@@ -91,6 +91,14 @@ TEST(IndexStore, WriteSearchReplaceDelete) {
   auto rows = st.get_chunks({ids[0], 999999, ids[0]});
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->size(), 2u);  // unknown ids are skipped
+  auto meta = st.get_chunk_meta({ids[0], 999999, ids[0]});
+  ASSERT_TRUE(meta.ok());
+  ASSERT_EQ(meta->size(), 2u);  // in the order asked, unknown ids skipped
+  EXPECT_EQ((*meta)[0].id, ids[0]);
+  EXPECT_EQ((*meta)[1].id, ids[0]);
+  EXPECT_EQ((*meta)[0].qualified_name, "Config.parseConfig");
+  EXPECT_EQ((*meta)[0].path, "src/config.cpp");
+  EXPECT_TRUE(st.get_chunk_meta({})->empty());
 
   // Replacing the file removes the old text from the full-text index.
   ASSERT_TRUE(st.begin().ok());
