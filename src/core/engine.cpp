@@ -309,4 +309,85 @@ Result<SearchResponse> Engine::search(const SearchRequest& req) {
   return resp;
 }
 
+Result<std::string> Engine::repo_path(std::string_view path) const {
+  namespace fs = std::filesystem;
+  if (path.empty()) return InvalidArgument("the path is empty");
+  if (path.find('\0') != std::string_view::npos) return InvalidArgument("the path contains a NUL byte");
+  fs::path p(std::string{path});
+  fs::path rel;
+  if (p.is_absolute()) {
+    std::error_code ec;
+    fs::path root = fs::weakly_canonical(root_, ec);
+    if (ec) root = root_;
+    fs::path lexical = p.lexically_normal();
+    rel = lexical.lexically_relative(root);
+    if (rel.empty() || *rel.begin() == "..") {
+      rel = lexical.lexically_relative(root_.lexically_normal());
+      if (rel.empty() || *rel.begin() == "..")
+        return InvalidArgument("'" + std::string(path) + "' is outside the indexed root " +
+                               root_.string() + ": give a path inside it (relative paths are "
+                               "relative to the root)");
+    }
+  } else {
+    rel = p.lexically_normal();
+  }
+  std::string out = rel.generic_string();
+  if (out == "." || out.empty()) return InvalidArgument("'" + std::string(path) + "' is the root itself, not a file");
+  if (out == ".." || out.rfind("../", 0) == 0)
+    return InvalidArgument("'" + std::string(path) + "' leads outside the indexed root " +
+                           root_.string() + " ('..' above the root is refused)");
+  // A symlink (in any component) whose target lies outside the root is refused as well.
+  std::error_code ec;
+  fs::path on_disk = root_ / rel;
+  if (fs::exists(fs::symlink_status(on_disk, ec))) {
+    fs::path real = fs::weakly_canonical(on_disk, ec);
+    fs::path real_root = fs::weakly_canonical(root_, ec);
+    if (!ec) {
+      fs::path inside = real.lexically_relative(real_root);
+      if (inside.empty() || *inside.begin() == "..")
+        return InvalidArgument("'" + std::string(path) + "' is a link to " + real.string() +
+                               ", outside the indexed root " + real_root.string());
+    }
+  }
+  return out;
+}
+
+Result<Engine::FileSlice> Engine::read_file(std::string_view path, uint32_t start_line,
+                                            uint32_t end_line) {
+  auto rel = repo_path(path);
+  if (!rel.ok()) return rel.status();
+  if (start_line && end_line && start_line > end_line)
+    return InvalidArgument("start line " + std::to_string(start_line) + " is after end line " +
+                           std::to_string(end_line));
+  FileSlice out;
+  out.path = *rel;
+  auto text = store_->file_text(out.path, &out.lang);
+  if (!text.ok()) return text.status();
+  const std::string& t = *text;
+  uint32_t lines = 0;
+  for (char c : t) lines += c == '\n';
+  if (!t.empty() && t.back() != '\n') ++lines;
+  out.total_lines = lines;
+  out.start_line = start_line ? start_line : 1;
+  out.end_line = end_line ? std::min(end_line, lines) : lines;
+  if (out.start_line > lines) {
+    out.start_line = lines + 1;
+    out.end_line = lines;
+    return out;  // past the end: empty slice
+  }
+  size_t pos = 0;
+  for (uint32_t l = 1; l < out.start_line && pos < t.size(); ++l) {
+    size_t nl = t.find('\n', pos);
+    pos = nl == std::string::npos ? t.size() : nl + 1;
+  }
+  size_t end = pos;
+  for (uint32_t l = out.start_line; l <= out.end_line && end < t.size(); ++l) {
+    size_t nl = t.find('\n', end);
+    end = nl == std::string::npos ? t.size() : nl + 1;
+  }
+  out.text = t.substr(pos, end - pos);
+  if (!out.text.empty() && out.text.back() != '\n') out.text += '\n';
+  return out;
+}
+
 }  // namespace pampax

@@ -113,6 +113,21 @@ class Engine {
   // vectors, for later searches).
   Result<SearchResponse> search(const SearchRequest& req);
 
+  // ---- Code navigation (assembly, MCP, HTTP) ----
+  // A path as the index stores it (relative to the root, '/'-separated) for a user-supplied
+  // `path`: relative to the root, or absolute inside it. kInvalidArgument for a path that
+  // leaves the root: '..' above it, an absolute path elsewhere, or a symlink whose target lies
+  // outside (checked on disk when the path exists).
+  Result<std::string> repo_path(std::string_view path) const;
+  struct FileSlice {
+    std::string path, lang, text;    // text of lines [start_line, end_line], '\n'-terminated
+    uint32_t start_line = 0, end_line = 0, total_lines = 0;
+  };
+  // Lines [start_line, end_line] (1-based, inclusive, clamped to the file; 0 = first/last) of
+  // an indexed file, from the index's copy of its text. Errors: repo_path's; kNotFound when
+  // the file is not indexed; kInvalidArgument when start_line > end_line.
+  Result<FileSlice> read_file(std::string_view path, uint32_t start_line = 0, uint32_t end_line = 0);
+
   IndexStore& store() { return *store_; }
   const std::filesystem::path& root() const { return root_; }
 

@@ -681,3 +681,205 @@ Result<std::string> IndexStore::integrity_check() {
 }
 
 }  // namespace pampax
+
+// ---- Code navigation ----
+
+namespace pampax {
+
+namespace {
+
+std::vector<uint32_t> parse_lines(std::string_view csv) {
+  std::vector<uint32_t> out;
+  uint32_t v = 0;
+  bool any = false;
+  for (char c : csv) {
+    if (c >= '0' && c <= '9') {
+      v = v * 10 + static_cast<uint32_t>(c - '0');
+      any = true;
+    } else if (any) {
+      out.push_back(v);
+      v = 0;
+      any = false;
+    }
+  }
+  if (any) out.push_back(v);
+  return out;
+}
+
+// Columns: s.id, f.path, f.lang, s.name, s.qualified_name, s.kind, s.sig_start, s.sig_end,
+// s.start_line, s.end_line, coalesce(s.parent_id, 0), s.file_id, t.data.
+constexpr const char* kSymbolCols =
+    "SELECT s.id, f.path, f.lang, s.name, s.qualified_name, s.kind, s.sig_start, s.sig_end, "
+    "s.start_line, s.end_line, coalesce(s.parent_id, 0), s.file_id, t.data "
+    "FROM symbols s JOIN files f ON f.id = s.file_id JOIN file_text t ON t.file_id = s.file_id ";
+
+// Reads one symbol row; `cache` keeps the last decompressed file.
+Result<SymbolRow> read_symbol_row(Stmt& q, std::pair<int64_t, std::string>& cache) {
+  SymbolRow r;
+  r.id = q.col_int(0);
+  r.path = q.col_text(1);
+  r.lang = q.col_text(2);
+  r.name = q.col_text(3);
+  r.qualified_name = q.col_text(4);
+  if (r.qualified_name.empty()) r.qualified_name = r.name;
+  r.kind = q.col_text(5);
+  auto sig_start = static_cast<uint64_t>(q.col_int(6)), sig_end = static_cast<uint64_t>(q.col_int(7));
+  r.start_line = static_cast<uint32_t>(q.col_int(8));
+  r.end_line = static_cast<uint32_t>(q.col_int(9));
+  r.parent_id = q.col_int(10);
+  int64_t file_id = q.col_int(11);
+  if (cache.first != file_id || cache.second.empty()) {
+    auto text = zstd_decompress(q.col_blob(12));
+    if (!text.ok()) return text.status();
+    cache = {file_id, std::move(text).value()};
+  }
+  const std::string& file = cache.second;
+  if (sig_end > sig_start && sig_end <= file.size())
+    r.signature = collapse_whitespace(std::string_view(file).substr(sig_start, sig_end - sig_start),
+                                      kSignatureCap);
+  return r;
+}
+
+Result<std::vector<SymbolRow>> read_symbols(Stmt& q) {
+  std::vector<SymbolRow> out;
+  std::pair<int64_t, std::string> cache{0, {}};
+  while (q.step()) {
+    auto r = read_symbol_row(q, cache);
+    if (!r.ok()) return r.status();
+    out.push_back(std::move(r).value());
+  }
+  if (!q.last_status().ok()) return q.last_status();
+  return out;
+}
+
+Status not_indexed(const std::string& path) {
+  return NotFound("'" + path + "' is not in the index (paths are relative to the repository "
+                  "root, as search results show them)");
+}
+
+std::string escape_like(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<SymbolRow>> IndexStore::find_symbols(std::string_view name, NameMatch match,
+                                                        std::string_view kind,
+                                                        const SearchFilters& filters, int limit) {
+  if (name.empty()) return InvalidArgument("the symbol name is empty");
+  if (limit <= 0) return std::vector<SymbolRow>{};
+  std::string where;
+  switch (match) {
+    case NameMatch::kExact:
+      // Two indexed lookups: by name, and by qualified name (rare; scanned only when the
+      // query looks qualified).
+      where = name.find_first_of(".:#\\/") == std::string_view::npos
+                  ? "s.name = ?1"
+                  : "(s.name = ?1 OR s.qualified_name = ?1)";
+      break;
+    case NameMatch::kPrefix:
+      // A range on the name index: [name, name + U+10FFFF).
+      where = "s.name >= ?1 AND s.name < ?1 || char(1114111)";
+      break;
+    case NameMatch::kContains:
+      where = "s.name LIKE '%' || ?2 || '%' ESCAPE '\\'";
+      break;
+  }
+  std::string sql = std::string(kSymbolCols) + "WHERE " + where +
+                    " AND (?3 = '' OR s.kind = ?3) AND (?4 = '' OR f.lang = ?4)"
+                    " AND (?5 = '' OR f.path GLOB ?5)"
+                    " ORDER BY (s.name = ?1) DESC, f.path, s.start_line LIMIT ?6";
+  Stmt q = db_->must_prepare(sql);
+  q.bind(1, name).bind(2, escape_like(name)).bind(3, kind).bind(4, filters.lang)
+      .bind(5, filters.path_glob).bind(6, limit);
+  return read_symbols(q);
+}
+
+Result<SymbolRow> IndexStore::get_symbol(int64_t id) {
+  Stmt q = db_->must_prepare(std::string(kSymbolCols) + "WHERE s.id = ?1");
+  q.bind(1, id);
+  auto rows = read_symbols(q);
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return NotFound("no symbol with id " + std::to_string(id));
+  return std::move(rows->front());
+}
+
+Result<std::vector<SymbolRow>> IndexStore::file_symbols(const std::string& path) {
+  auto fid = file_id(path);
+  if (!fid.ok()) return fid.status();
+  if (*fid == 0) return not_indexed(path);
+  Stmt q = db_->must_prepare(std::string(kSymbolCols) +
+                             "WHERE s.file_id = ?1 ORDER BY s.start_line, s.id");
+  q.bind(1, *fid);
+  return read_symbols(q);
+}
+
+Result<std::vector<RefRow>> IndexStore::find_refs(std::string_view name, const SearchFilters& filters,
+                                                  int limit) {
+  if (name.empty()) return InvalidArgument("the symbol name is empty");
+  Stmt q = db_->must_prepare(
+      "SELECT f.path, f.lang, r.lines FROM refs r JOIN files f ON f.id = r.file_id "
+      "WHERE r.symbol_name = ?1 AND (?2 = '' OR f.lang = ?2) AND (?3 = '' OR f.path GLOB ?3) "
+      "ORDER BY f.path LIMIT ?4");
+  q.bind(1, name).bind(2, filters.lang).bind(3, filters.path_glob).bind(4, limit);
+  std::vector<RefRow> out;
+  while (q.step()) out.push_back({std::string(q.col_text(0)), std::string(q.col_text(1)),
+                                  parse_lines(q.col_text(2))});
+  if (!q.last_status().ok()) return q.last_status();
+  return out;
+}
+
+Result<std::vector<std::string>> IndexStore::refs_in_range(const std::string& path,
+                                                           uint32_t start_line, uint32_t end_line) {
+  auto fid = file_id(path);
+  if (!fid.ok()) return fid.status();
+  if (*fid == 0) return not_indexed(path);
+  Stmt q = db_->must_prepare("SELECT symbol_name, lines FROM refs WHERE file_id = ?1 ORDER BY symbol_name");
+  q.bind(1, *fid);
+  std::vector<std::string> out;
+  while (q.step()) {
+    for (uint32_t l : parse_lines(q.col_text(1))) {
+      if (l >= start_line && l <= end_line) {
+        out.emplace_back(q.col_text(0));
+        break;
+      }
+    }
+  }
+  if (!q.last_status().ok()) return q.last_status();
+  return out;
+}
+
+Result<std::vector<ChunkRow>> IndexStore::file_chunks(const std::string& path) {
+  auto fid = file_id(path);
+  if (!fid.ok()) return fid.status();
+  if (*fid == 0) return not_indexed(path);
+  Stmt q = db_->must_prepare("SELECT id FROM chunks WHERE file_id = ?1 ORDER BY start_line, id");
+  q.bind(1, *fid);
+  std::vector<int64_t> ids;
+  while (q.step()) ids.push_back(q.col_int(0));
+  if (!q.last_status().ok()) return q.last_status();
+  auto meta = get_chunk_meta(ids);
+  if (!meta.ok()) return meta.status();
+  return std::move(meta).value();
+}
+
+Result<std::string> IndexStore::file_text(const std::string& path, std::string* lang) {
+  Stmt q = db_->must_prepare(
+      "SELECT t.data, f.lang FROM files f JOIN file_text t ON t.file_id = f.id WHERE f.path = ?1");
+  q.bind(1, path);
+  if (!q.step()) {
+    if (!q.last_status().ok()) return q.last_status();
+    return not_indexed(path);
+  }
+  if (lang) *lang = q.col_text(1);
+  auto text = zstd_decompress(q.col_blob(0));
+  if (!text.ok()) return text.status();
+  return std::move(text).value();
+}
+
+}  // namespace pampax

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "store/db.h"
@@ -76,6 +77,26 @@ struct SearchFilters {
   std::string lang;       // "" = any; a lang_name()
   std::string path_glob;  // "" = any; SQLite GLOB over the relative path
   std::string kind;       // "" = any; chunk kind
+};
+
+// A symbol definition (symbols table) with its file and signature.
+struct SymbolRow {
+  int64_t id = 0;
+  std::string path, lang, name, qualified_name, kind, signature;  // qualified_name never empty
+  uint32_t start_line = 0, end_line = 0;
+  int64_t parent_id = 0;  // 0 = top level
+};
+
+// The lines of one file that use an identifier (refs table).
+struct RefRow {
+  std::string path, lang;
+  std::vector<uint32_t> lines;  // ascending
+};
+
+enum class NameMatch {
+  kExact,     // name or qualified name equals the query (case-sensitive)
+  kPrefix,    // name starts with the query (case-sensitive)
+  kContains,  // name contains the query, case-insensitively (scans the symbols table)
 };
 
 struct FtsHit {
@@ -146,6 +167,28 @@ class IndexStore {
   // Metadata only (path, lang, kind, names, lines, tokens; no text, doc or signature): what
   // ranking needs for a few hundred candidates. Order as given; missing ids are skipped.
   Result<std::vector<ChunkRow>> get_chunk_meta(const std::vector<int64_t>& ids);
+
+  // ---- Code navigation (symbols, refs, file text) ----
+  // Definitions whose name matches `name` (see NameMatch), optionally of one `kind` ("" =
+  // any) and within `filters` (lang, path glob; its kind field is ignored). Exact matches come
+  // first, then by path and line. At most `limit` rows.
+  Result<std::vector<SymbolRow>> find_symbols(std::string_view name, NameMatch match,
+                                              std::string_view kind, const SearchFilters& filters,
+                                              int limit);
+  Result<SymbolRow> get_symbol(int64_t id);
+  // Every symbol of one indexed file in source order; kNotFound when the path is not indexed.
+  Result<std::vector<SymbolRow>> file_symbols(const std::string& path);
+  // Files that use identifier `name` (exact), by path, at most `limit` files.
+  Result<std::vector<RefRow>> find_refs(std::string_view name, const SearchFilters& filters,
+                                        int limit);
+  // Identifiers referenced from lines [start_line, end_line] of a file, each once, sorted.
+  Result<std::vector<std::string>> refs_in_range(const std::string& path, uint32_t start_line,
+                                                 uint32_t end_line);
+  // Chunk metadata (no text) of one file in line order; kNotFound when not indexed.
+  Result<std::vector<ChunkRow>> file_chunks(const std::string& path);
+  // The stored text of an indexed file (the index's copy, as of the last update); kNotFound
+  // when the path is not indexed. `lang` receives the file's language when non-null.
+  Result<std::string> file_text(const std::string& path, std::string* lang = nullptr);
 
   // ---- Embeddings (the embeddings table in schema.h) ----
   struct PendingChunk {
