@@ -112,17 +112,21 @@ Result<IndexReport> Engine::index(const IndexOptions& options) {
 Result<EmbedReport> Engine::embed(const EmbedOptions& options) {
   EngineOps& o = ops();
   OperationTimer timer(o.metrics, "embed");
-  // Embedding-cache lookups happen for the chunks written since the previous pass (ids
-  // above meta.embed_cache_mark): those that find a vector by content are hits; the texts
-  // embedded are misses.
+  // Embedding-cache lookups happen for the chunks written since the previous pass (of files
+  // indexed at or after meta.embed_cache_mark, unix seconds): those that find a vector by
+  // content are hits; the texts embedded are misses. (Chunk ids cannot mark them: SQLite
+  // reuses the highest ids after a deletion.)
   int64_t mark = std::atoll(store_->meta("embed_cache_mark").value_or("0").c_str());
+  int64_t pass_start = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
   std::string before = store_->meta("embed_model").value_or("");
   std::string before_model = before.substr(0, before.rfind('|'));
   int64_t found = 0;
   if (!options.reembed && !before_model.empty()) {
     Stmt q = store_->db().must_prepare(
-        "SELECT count(*) FROM chunks c WHERE c.id > ?1 AND EXISTS "
-        "(SELECT 1 FROM embeddings e WHERE e.model = ?2 AND e.hash = c.hash)");
+        "SELECT count(*) FROM files f JOIN chunks c ON c.file_id = f.id WHERE f.indexed_at >= ?1 "
+        "AND EXISTS (SELECT 1 FROM embeddings e WHERE e.model = ?2 AND e.hash = c.hash)");
     q.bind(1, mark).bind(2, before_model);
     if (q.step()) found = q.col_int(0);
   }
@@ -135,8 +139,7 @@ Result<EmbedReport> Engine::embed(const EmbedOptions& options) {
   if (r->model_id != before_model) found = 0;  // another model: nothing could be reused
   o.metrics.add(kCacheHitsTotal, static_cast<double>(found), label("cache", "embedding"));
   o.metrics.add(kCacheMissesTotal, static_cast<double>(r->embedded), label("cache", "embedding"));
-  Stmt top = store_->db().must_prepare("SELECT coalesce(max(id), 0) FROM chunks");
-  if (top.step()) (void)store_->set_meta("embed_cache_mark", std::to_string(top.col_int(0)));
+  (void)store_->set_meta("embed_cache_mark", std::to_string(pass_start));
   timer.finish(false);
   if (auto c = store_->embed_counts(r->model_id); c.ok())
     o.metrics.set_gauge(kEmbeddedChunks, static_cast<double>(c->embedded));
