@@ -44,8 +44,9 @@ struct EngineOps {
   Status flush() {
     drain_db_reads();
     last_flush = std::chrono::steady_clock::now();
-    if (!metrics.has_pending()) return Status::Ok();
-    return metrics.flush(store);
+    Status saved = cache.save(store);
+    Status st = metrics.has_pending() ? metrics.flush(store) : Status::Ok();
+    return saved.ok() ? st : saved;
   }
   void maybe_flush() {
     if (std::chrono::steady_clock::now() - last_flush > std::chrono::seconds(10)) (void)flush();
@@ -185,7 +186,7 @@ Result<SearchResponse> Engine::search(const SearchRequest& req) {
     o.maybe_flush();
     return r;
   }
-  if (generation > 0) (void)o.cache.put(*store_, request, generation, encode_response(*r));
+  if (generation > 0) o.cache.put(request, generation, encode_response(*r));
   timer.finish(false);
   o.maybe_flush();
   return r;

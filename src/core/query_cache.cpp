@@ -181,6 +181,9 @@ void QueryCache::set_options(const QueryCacheOptions& o) {
 }
 
 void QueryCache::clear_memory() {
+  unsaved_.clear();
+  touched_.clear();
+  unsaved_bytes_ = 0;
   lru_.clear();
   index_.clear();
   bytes_ = 0;
@@ -227,16 +230,30 @@ Result<std::optional<std::string>> QueryCache::get(IndexStore& store, const std:
   if (!*row || (*row)->generation != generation || (*row)->created_at < oldest)
     return std::optional<std::string>();
   *tier = Tier::kTable;
-  (void)store.query_cache_touch(key);  // LRU order in the table; best effort
+  if (touched_.size() < o_.memory_entries) touched_.push_back(key);  // LRU order in the table
   remember({request, generation, (*row)->created_at, (*row)->result});
   return std::optional<std::string>(std::move((*row)->result));
 }
 
-Status QueryCache::put(IndexStore& store, const std::string& request, int64_t generation,
-                       std::string encoded) {
-  Status st = store.query_cache_put(hash64(request), request, generation, encoded, o_.max_entries,
-                                    o_.max_bytes, o_.ttl_seconds);
+void QueryCache::put(const std::string& request, int64_t generation, std::string encoded) {
+  size_t size = request.size() + encoded.size();
+  if (size <= o_.memory_bytes && unsaved_bytes_ + size <= o_.memory_bytes &&
+      unsaved_.size() < std::max<size_t>(o_.memory_entries, 1)) {
+    unsaved_.push_back({hash64(request), request, encoded, generation, now_s()});
+    unsaved_bytes_ += size;
+  }
   remember({request, generation, now_s(), std::move(encoded)});
+}
+
+Status QueryCache::save(IndexStore& store) {
+  if (unsaved_.empty() && touched_.empty()) return Status::Ok();
+  Status st = store.query_cache_save(unsaved_, touched_, o_.max_entries, o_.max_bytes,
+                                     o_.ttl_seconds);
+  if (st.ok()) {
+    unsaved_.clear();
+    touched_.clear();
+    unsaved_bytes_ = 0;
+  }
   return st;
 }
 

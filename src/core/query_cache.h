@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "core/engine.h"
 #include "util/status.h"
@@ -48,10 +49,15 @@ class QueryCache {
   // Table errors are returned (callers treat them as a miss).
   Result<std::optional<std::string>> get(IndexStore& store, const std::string& request,
                                          int64_t generation, Tier* tier);
-  // Stores in memory and in the table (a table failure is returned; memory keeps it).
-  Status put(IndexStore& store, const std::string& request, int64_t generation,
-             std::string encoded);
-  void clear_memory();
+  // Stores in memory at once and queues the entry for the table (save()).
+  void put(const std::string& request, int64_t generation, std::string encoded);
+  // Writes queued entries and hit records to the table in one transaction (the Engine does
+  // it with its metrics flush: every 10 s of activity and when it is destroyed), so a search
+  // never waits for a write. On failure the queue is kept for the next call (bounded by the
+  // memory limits).
+  Status save(IndexStore& store);
+  size_t unsaved() const { return unsaved_.size() + touched_.size(); }
+  void clear_memory();  // also drops what save() has not written
   size_t memory_entries() const { return lru_.size(); }
   size_t memory_bytes() const { return bytes_; }
 
@@ -63,6 +69,9 @@ class QueryCache {
   };
   void remember(Entry e);
   QueryCacheOptions o_;
+  std::vector<IndexStore::CacheWrite> unsaved_;
+  std::vector<uint64_t> touched_;
+  size_t unsaved_bytes_ = 0;
   std::list<Entry> lru_;  // most recent first
   std::unordered_map<std::string, std::list<Entry>::iterator> index_;  // by request
   size_t bytes_ = 0;

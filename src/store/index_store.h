@@ -219,14 +219,18 @@ class IndexStore {
     int64_t generation = 0, created_at = 0;
   };
   Result<std::optional<CachedResult>> query_cache_get(uint64_t key, std::string_view request);
-  // Records a hit (hits + 1, used_at = now). Bookkeeping write (kOpsBusyMs).
-  Status query_cache_touch(uint64_t key);
-  // Inserts or replaces one entry, drops entries of other generations and those older than
-  // `ttl_seconds`, then the least recently used beyond `max_entries` / `max_bytes`.
-  // Bookkeeping write (kOpsBusyMs).
-  Status query_cache_put(uint64_t key, std::string_view request, int64_t generation,
-                         std::string_view result, int64_t max_entries, int64_t max_bytes,
-                         int64_t ttl_seconds);
+  // Saves entries (insert or replace; only those of the current generation) and records
+  // hits (hits + 1, used_at = now) of `touched` keys in one transaction, then drops entries
+  // of other generations and those older than `ttl_seconds`, then the least recently used beyond `max_entries` /
+  // `max_bytes`. Bookkeeping write (kOpsBusyMs).
+  struct CacheWrite {
+    uint64_t key = 0;
+    std::string request, result;
+    int64_t generation = 0, created_at = 0;  // created_at: unix seconds
+  };
+  Status query_cache_save(const std::vector<CacheWrite>& entries,
+                          const std::vector<uint64_t>& touched, int64_t max_entries,
+                          int64_t max_bytes, int64_t ttl_seconds);
   struct CacheTableStats {
     int64_t entries = 0, bytes = 0, stale = 0;  // stale: of an older generation
   };

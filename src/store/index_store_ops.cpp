@@ -236,29 +236,36 @@ Result<std::optional<IndexStore::CachedResult>> IndexStore::query_cache_get(
   return out;
 }
 
-Status IndexStore::query_cache_touch(uint64_t key) {
-  ShortBusy busy(*db_);
-  Stmt q = db_->must_prepare("UPDATE query_cache SET hits = hits + 1, used_at = ?2 WHERE key = ?1");
-  q.bind(1, static_cast<int64_t>(key)).bind(2, now_ms());
-  return q.run();
-}
-
-Status IndexStore::query_cache_put(uint64_t key, std::string_view request, int64_t generation,
-                                   std::string_view result, int64_t max_entries,
-                                   int64_t max_bytes, int64_t ttl_seconds) {
+Status IndexStore::query_cache_save(const std::vector<CacheWrite>& entries,
+                                    const std::vector<uint64_t>& touched, int64_t max_entries,
+                                    int64_t max_bytes, int64_t ttl_seconds) {
+  if (entries.empty() && touched.empty()) return Status::Ok();
   ShortBusy busy(*db_);
   return in_transaction(*db_, [&]() -> Status {
     int64_t ms = now_ms();
     Stmt ins = db_->must_prepare(
         "INSERT OR REPLACE INTO query_cache(key, request, generation, result, created_at, used_at, "
         "hits) VALUES(?1, ?2, ?3, ?4, ?5, ?6, 0)");
-    ins.bind(1, static_cast<int64_t>(key)).bind_blob(2, request).bind(3, generation);
-    ins.bind_blob(4, result).bind(5, ms / 1000).bind(6, ms);
-    PAMPAX_RETURN_IF_ERROR(ins.run());
-    Stmt old = db_->must_prepare(
-        "DELETE FROM query_cache WHERE generation <> ?1 OR created_at < ?2");
-    old.bind(1, generation).bind(2, ms / 1000 - ttl_seconds);
+    // Only entries of the current generation are worth a row (others are never served).
+    auto current = generation();
+    if (!current.ok()) return current.status();
+    for (const CacheWrite& e : entries) {
+      if (e.generation != *current) continue;
+      ins.bind(1, static_cast<int64_t>(e.key)).bind_blob(2, e.request).bind(3, e.generation);
+      ins.bind_blob(4, e.result).bind(5, e.created_at).bind(6, ms);
+      PAMPAX_RETURN_IF_ERROR(ins.run());
+    }
+    Stmt hit = db_->must_prepare("UPDATE query_cache SET hits = hits + 1, used_at = ?2 WHERE key = ?1");
+    for (uint64_t k : touched) {
+      hit.bind(1, static_cast<int64_t>(k)).bind(2, ms);
+      PAMPAX_RETURN_IF_ERROR(hit.run());
+    }
+    Stmt old = db_->must_prepare("DELETE FROM query_cache WHERE generation <> ?1");
+    old.bind(1, *current);
     PAMPAX_RETURN_IF_ERROR(old.run());
+    Stmt expired = db_->must_prepare("DELETE FROM query_cache WHERE created_at < ?1");
+    expired.bind(1, ms / 1000 - ttl_seconds);
+    PAMPAX_RETURN_IF_ERROR(expired.run());
     Stmt lru = db_->must_prepare(
         "DELETE FROM query_cache WHERE key IN (SELECT key FROM (SELECT key, "
         "row_number() OVER w AS n, sum(length(result) + length(request)) OVER w AS run "

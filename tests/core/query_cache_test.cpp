@@ -135,22 +135,35 @@ TEST(QueryCacheMemory, LruBoundsByEntriesAndBytes) {
   o.memory_entries = 3;
   o.memory_bytes = 1000;
   QueryCache cache(o);
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(cache.put(**store, "r" + std::to_string(i), 1, "v").ok());
+  const int64_t g = (*store)->generation().value();
+  for (int i = 0; i < 3; ++i) cache.put("r" + std::to_string(i), g, "v");
+  // Written to the table only by save() (searches never wait for a write).
+  EXPECT_EQ((*store)->query_cache_stats()->entries, 0);
+  EXPECT_EQ(cache.unsaved(), 3u);
+  ASSERT_TRUE(cache.save(**store).ok());
+  EXPECT_EQ((*store)->query_cache_stats()->entries, 3);
+  EXPECT_EQ(cache.unsaved(), 0u);
+  for (int i = 3; i < 5; ++i) cache.put("r" + std::to_string(i), g, "v");
   EXPECT_EQ(cache.memory_entries(), 3u);
-  ASSERT_TRUE(cache.put(**store, "big", 1, std::string(900, 'x')).ok());
+  cache.put("big", g, std::string(900, 'x'));
   EXPECT_LE(cache.memory_bytes(), 1000u);
+  ASSERT_TRUE(cache.save(**store).ok());
+  // An entry of an older generation is not written.
+  cache.put("old", g - 1, "v");
+  ASSERT_TRUE(cache.save(**store).ok());
+  EXPECT_EQ((*store)->query_cache_stats()->entries, 6);
   // Evicted from memory but still in the table: served from there.
   cache.clear_memory();
   QueryCache::Tier tier;
-  auto got = cache.get(**store, "r4", 1, &tier);
+  auto got = cache.get(**store, "r0", g, &tier);
   ASSERT_TRUE(got.ok());
   ASSERT_TRUE(got->has_value());
   EXPECT_EQ(**got, "v");
   EXPECT_EQ(tier, QueryCache::Tier::kTable);
-  got = cache.get(**store, "r4", 1, &tier);
+  got = cache.get(**store, "r0", g, &tier);
   EXPECT_EQ(tier, QueryCache::Tier::kMemory);
   // Another generation is never served, from either tier.
-  got = cache.get(**store, "r4", 2, &tier);
+  got = cache.get(**store, "r0", g + 1, &tier);
   ASSERT_TRUE(got.ok());
   EXPECT_FALSE(got->has_value());
   EXPECT_EQ(tier, QueryCache::Tier::kNone);

@@ -2,8 +2,10 @@
 // backup, hot query plans, cache tables and persisted metrics.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "../test_util.h"
 #include "store/index_store.h"
@@ -194,40 +196,58 @@ TEST_F(StoreOps, BackupIsACompleteIndexAndNeverOverwrites) {
 }
 
 TEST_F(StoreOps, QueryCacheRowsAreExactBoundedAndGenerational) {
-  auto put_entry = [&](const std::string& req, int64_t g, const std::string& result,
-                       int64_t max_entries = 100, int64_t max_bytes = 1 << 20, int64_t ttl = 3600) {
-    ASSERT_TRUE(store_->query_cache_put(hash64(req), req, g, result, max_entries, max_bytes, ttl).ok());
+  auto save = [&](const std::string& req, const std::string& result, int64_t max_entries = 100,
+                  int64_t max_bytes = 1 << 20, int64_t ttl = 3600, int64_t g = -1) {
+    IndexStore::CacheWrite w{hash64(req), req, result, g < 0 ? gen() : g, 0};
+    w.created_at = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch()).count();
+    ASSERT_TRUE(store_->query_cache_save({w}, {}, max_entries, max_bytes, ttl).ok());
   };
   std::string bin("r\0\xff\x01", 4);
-  put_entry("q1", 5, bin);
+  save("q1", bin);
   auto got = store_->query_cache_get(hash64("q1"), "q1");
   ASSERT_TRUE(got.ok());
   ASSERT_TRUE(got->has_value());
   EXPECT_EQ((*got)->result, bin);
-  EXPECT_EQ((*got)->generation, 5);
+  EXPECT_EQ((*got)->generation, gen());
   // Same key, different request text (a collision): never served.
   auto other = store_->query_cache_get(hash64("q1"), "q2");
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE(other->has_value());
+  // Hits are recorded.
+  ASSERT_TRUE(store_->query_cache_save({}, {hash64("q1")}, 100, 1 << 20, 3600).ok());
+  Stmt hits = store_->db().must_prepare("SELECT hits FROM query_cache");
+  ASSERT_TRUE(hits.step());
+  EXPECT_EQ(hits.col_int(0), 1);
+  hits.reset();
+  // An entry of a past generation is not stored.
+  save("stale", "s", 100, 1 << 20, 3600, gen() - 1);
+  EXPECT_FALSE(store_->query_cache_get(hash64("stale"), "stale")->has_value());
   // A new generation drops the older entries.
-  put_entry("q2", 6, "x");
+  put("a.py", "def f():\n  pass\n", 11);
+  save("q2", "x");
   EXPECT_FALSE(store_->query_cache_get(hash64("q1"), "q1")->has_value());
+  EXPECT_TRUE(store_->query_cache_get(hash64("q2"), "q2")->has_value());
   // Entry bound: the least recently used go.
-  for (int i = 0; i < 10; ++i) put_entry("n" + std::to_string(i), 6, "y", /*max_entries=*/4);
+  for (int i = 0; i < 10; ++i) {
+    save("n" + std::to_string(i), "y", /*max_entries=*/4);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // distinct used_at
+  }
   auto st = store_->query_cache_stats();
   ASSERT_TRUE(st.ok());
   EXPECT_EQ(st->entries, 4);
   EXPECT_TRUE(store_->query_cache_get(hash64("n9"), "n9")->has_value());
   EXPECT_FALSE(store_->query_cache_get(hash64("n0"), "n0")->has_value());
   // Byte bound.
-  put_entry("big", 6, std::string(1000, 'z'), 100, /*max_bytes=*/1500);
-  put_entry("big2", 6, std::string(1000, 'z'), 100, /*max_bytes=*/1500);
+  save("big", std::string(1000, 'z'), 100, /*max_bytes=*/1500);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  save("big2", std::string(1000, 'z'), 100, /*max_bytes=*/1500);
   st = store_->query_cache_stats();
   EXPECT_LE(st->bytes, 1500);
   EXPECT_TRUE(store_->query_cache_get(hash64("big2"), "big2")->has_value());
-  // TTL: an entry created "an hour ago" is dropped by the next store with ttl 60 s.
+  // TTL: an entry created "an hour ago" is dropped by the next save with ttl 60 s.
   ASSERT_TRUE(store_->db().exec("UPDATE query_cache SET created_at = created_at - 3600").ok());
-  put_entry("fresh", 6, "f", 100, 1 << 20, /*ttl=*/60);
+  save("fresh", "f", 100, 1 << 20, /*ttl=*/60);
   st = store_->query_cache_stats();
   EXPECT_EQ(st->entries, 1);
   ASSERT_TRUE(store_->query_cache_clear().ok());
