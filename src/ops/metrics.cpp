@@ -220,6 +220,15 @@ ProcessStats sample_process() {
   return p;
 }
 
+// CPU seconds and peak RSS from one getrusage call (no /proc read: timers run per search).
+static void usage(double* cpu, double* peak_rss) {
+  rusage ru{};
+  if (getrusage(RUSAGE_SELF, &ru) != 0) return;
+  *cpu = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  if (peak_rss) *peak_rss = static_cast<double>(ru.ru_maxrss) * 1024.0;  // KiB on Linux
+}
+
 static double now_ms() {
   return std::chrono::duration<double, std::milli>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -227,7 +236,9 @@ static double now_ms() {
 }
 
 OperationTimer::OperationTimer(MetricsRegistry& m, std::string operation)
-    : m_(m), op_(std::move(operation)), t0_(now_ms()), cpu0_(sample_process().cpu_seconds) {}
+    : m_(m), op_(std::move(operation)), t0_(now_ms()) {
+  usage(&cpu0_, nullptr);
+}
 
 OperationTimer::~OperationTimer() {
   if (!done_) finish(false, true);
@@ -237,11 +248,12 @@ double OperationTimer::finish(bool cache_hit, bool failed) {
   if (done_) return 0;
   done_ = true;
   double ms = now_ms() - t0_;
-  ProcessStats p = sample_process();
+  double cpu = cpu0_, peak = 0;
+  usage(&cpu, &peak);
   std::string op = label("operation", op_);
   m_.observe(op_, cache_hit, ms);
-  m_.add(kOperationCpuTotal, std::max(0.0, p.cpu_seconds - cpu0_), op);
-  m_.set_gauge(kOperationPeakRss, static_cast<double>(p.peak_rss_bytes), op);
+  m_.add(kOperationCpuTotal, std::max(0.0, cpu - cpu0_), op);
+  m_.set_gauge(kOperationPeakRss, peak, op);
   if (failed) m_.add(kErrorsTotal, 1, op);
   return ms;
 }
