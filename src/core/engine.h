@@ -124,7 +124,8 @@ class Engine {
   // query cache (core/query_cache.h) unless query_cache().set_options() disabled it.
   // This index's metrics as recorded by this process; MetricsRegistry::load() adds what the
   // index holds. Flushed to the index every 10 s of activity, by flush_metrics() and when
-  // the Engine is destroyed.
+  // the Engine is destroyed. The registry is thread-safe (a server may render it while the
+  // Engine searches); call metrics() once before sharing it, since it is created lazily.
   MetricsRegistry& metrics();
   Status flush_metrics();
   QueryCache& query_cache();

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "core/query_cache.h"
+#include "embed/config.h"
 
 namespace pampax {
 namespace {
@@ -152,8 +153,11 @@ Result<PerformanceReport> build_report(Engine& e) {
     r.recommendations.push_back({sev, std::move(msg), std::move(cmd)});
   };
   std::string root = e.root().string();
-  bool has_embedder = !e.store().meta("embed_config").value_or("").empty() &&
-                      e.store().meta("embed_config").value_or("").find("\"none\"") == std::string::npos;
+  bool has_embedder = false;
+  if (auto text = e.store().meta("embed_config")) {
+    auto cfg = EmbedConfig::from_json(*text);
+    has_embedder = cfg.ok() && cfg->enabled();
+  }
   if (has_embedder && r.embedded_chunks < r.chunks)
     rec("warning",
         fmt("embeddings incomplete: %.0f", r.chunks - r.embedded_chunks) + " of " +
