@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/engine.h"
+#include "core/query_cache.h"
 
 using namespace pampax;
 
@@ -26,6 +27,14 @@ int main(int argc, char** argv) {
   if (!engine.ok()) {
     std::fprintf(stderr, "%s\n", engine.status().message().c_str());
     return 1;
+  }
+  // The pipeline's latency, not the query cache's (which would answer every repeat), unless
+  // PAMPAX_QUERY_CACHE=on asks for the cache's.
+  const char* cache_env = std::getenv("PAMPAX_QUERY_CACHE");
+  if (!cache_env || std::string(cache_env) != "on") {
+    QueryCacheOptions no_cache;
+    no_cache.enabled = false;
+    (*engine)->query_cache().set_options(no_cache);
   }
   int rounds = std::atoi(argv[2]);
   std::vector<double> all;

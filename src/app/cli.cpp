@@ -10,7 +10,9 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "app/cmd_ops.h"
 #include "core/engine.h"
+#include "core/query_cache.h"
 #include "parse/language.h"
 
 namespace pampax {
@@ -254,7 +256,7 @@ int cmd_info(const Common& c) {
 struct SearchArgs {
   std::string query, query_file, lang, glob, kind, mode = "hybrid", group_by = "none";
   int limit = 10;
-  bool explain = false, no_boosts = false, expand = false;
+  bool explain = false, no_boosts = false, expand = false, no_cache = false;
 };
 
 json evidence_json(const Evidence& e) {
@@ -320,6 +322,11 @@ int cmd_search(const Common& c, SearchArgs a) {
   req.filters.kind = a.kind;
   auto engine = Engine::open(c.path, Engine::Mode::kRead);
   if (!engine.ok()) return fail(engine.status());
+  if (a.no_cache) {
+    QueryCacheOptions off = (*engine)->query_cache().options();
+    off.enabled = false;
+    (*engine)->query_cache().set_options(off);
+  }
   auto resp = (*engine)->search(req);
   if (!resp.ok()) return fail(resp.status());
   for (const std::string& w : resp->warnings) std::fprintf(stderr, "pampax: warning: %s\n", w.c_str());
@@ -461,6 +468,11 @@ int run_cli(int argc, char** argv) {
   search->add_option("--lang", sa.lang, "Only this language (e.g. python, cpp, ts)");
   search->add_option("--path-glob", sa.glob, "Only paths matching this glob (e.g. 'src/*')");
   search->add_option("--kind", sa.kind, "Only this chunk kind (function, method, class, ...)");
+  search->add_flag("--no-cache", sa.no_cache,
+                   "Compute the answer even when the query cache holds it (and do not store it)");
+
+  // Operations: db, cache, metrics, report, health (app/cmd_ops.cpp).
+  OpsCommands ops(app);
 
   try {
     app.parse(argc, argv);
@@ -475,6 +487,7 @@ int run_cli(int argc, char** argv) {
     }
     if (*info) return cmd_info(common);
     if (*search) return cmd_search(common, sa);
+    if (int rc = ops.run(); rc >= 0) return rc;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pampax: internal error: %s\n", e.what());
     return 1;

@@ -70,7 +70,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& root_in, Mode mode)
   return std::unique_ptr<Engine>(new Engine(root, std::move(store).value()));
 }
 
-Result<IndexReport> Engine::index(const IndexOptions& options) {
+Result<IndexReport> Engine::index_uncached(const IndexOptions& options) {
   return run_index(root_, *store_, options);
 }
 
@@ -128,7 +128,7 @@ Engine::Engine(fs::path root, std::unique_ptr<IndexStore> store)
 Engine::~Engine() = default;
 
 
-Result<EmbedReport> Engine::embed(const EmbedOptions& options) {
+Result<EmbedReport> Engine::embed_uncached(const EmbedOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   EmbedConfig config = options.config;
   if (!config.enabled()) {
@@ -269,7 +269,7 @@ Status Engine::prepare_vectors(std::string* why, bool* configured) {
   return Status::Ok();
 }
 
-Result<SearchResponse> Engine::search(const SearchRequest& req) {
+Result<SearchResponse> Engine::search_uncached(const SearchRequest& req) {
   SearchResponse resp;
   SearchRequest r = req;
   VectorArm arm;

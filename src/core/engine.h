@@ -18,6 +18,10 @@
 
 namespace pampax {
 
+class MetricsRegistry;  // ops/metrics.h
+class QueryCache;       // core/query_cache.h
+struct EngineOps;       // engine_ops.cpp
+
 struct IndexOptions {
   ScanOptions scan;
   ChunkOptions chunk;
@@ -129,6 +133,17 @@ class Engine {
   Result<FileSlice> read_file(std::string_view path, uint32_t start_line = 0, uint32_t end_line = 0);
 
   IndexStore& store() { return *store_; }
+
+  // ---- Operations (engine_ops.cpp; helpers in core/ops.h) ----
+  // search(), index() and embed() are timed into metrics(); search() answers through the
+  // query cache (core/query_cache.h) unless query_cache().set_options() disabled it.
+  // This index's metrics as recorded by this process; MetricsRegistry::load() adds what the
+  // index holds. Flushed to the index every 10 s of activity, by flush_metrics() and when
+  // the Engine is destroyed. The registry is thread-safe (a server may render it while the
+  // Engine searches); call metrics() once before sharing it, since it is created lazily.
+  MetricsRegistry& metrics();
+  Status flush_metrics();
+  QueryCache& query_cache();
   const std::filesystem::path& root() const { return root_; }
 
   static std::filesystem::path db_path_for(const std::filesystem::path& root);
@@ -138,12 +153,19 @@ class Engine {
   // Loads the embedder and vectors for searching; sets *why when vectors are unavailable and
   // *configured when the index has an enabled embedder (then their absence is worth a warning).
   Status prepare_vectors(std::string* why, bool* configured);
+  Result<IndexReport> index_uncached(const IndexOptions& options);
+  Result<EmbedReport> embed_uncached(const EmbedOptions& options);
+  Result<SearchResponse> search_uncached(const SearchRequest& req);
+  EngineOps& ops();
+  std::string embedder_identity();
   std::filesystem::path root_;
   std::unique_ptr<IndexStore> store_;
   std::unique_ptr<Embedder> embedder_;
   std::unique_ptr<class VectorIndex> vectors_;
   std::string vectors_model_;
   int64_t vectors_missing_ = 0;
+  // Last member: destroyed first, it flushes the metrics through store_.
+  std::shared_ptr<EngineOps> ops_;
 };
 
 }  // namespace pampax

@@ -293,10 +293,13 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, Mode mode) {
     return st;
   }
   std::unique_ptr<Db> db(new Db(raw, path));
-  sqlite3_busy_timeout(raw, 10000);
+  sqlite3_busy_timeout(raw, kDefaultBusyMs);
   sqlite3_extended_result_codes(raw, 1);
   // Reading the schema is the first real I/O: a foreign file fails here with NOTADB.
+  // trusted_schema=OFF: views and triggers of the file may only call functions marked
+  // innocuous (ours are), so a crafted index.db cannot make us run unsafe SQL functions.
   const char* pragmas =
+      "PRAGMA trusted_schema=OFF;"
       "PRAGMA foreign_keys=OFF;"
       "PRAGMA temp_store=MEMORY;"
       "PRAGMA cache_size=-65536;";
@@ -313,6 +316,9 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, Mode mode) {
     }
     if (!wal.last_status().ok()) return wal.last_status();
     if (Status st = db->exec("PRAGMA synchronous=NORMAL"); !st.ok()) return st;
+    // A large index run grows the WAL to hundreds of MiB; without a limit the file keeps
+    // that size after each checkpoint. 64 MiB: truncated back to it once checkpointed.
+    if (Status st = db->exec("PRAGMA journal_size_limit=67108864"); !st.ok()) return st;
   }
   fts5_api* api = get_fts5_api(raw);
   if (!api) return Unsupported("this SQLite library was built without FTS5");
@@ -328,7 +334,32 @@ Result<std::unique_ptr<Db>> Db::open(const std::string& path, Mode mode) {
   return db;
 }
 
-Db::~Db() { sqlite3_close_v2(db_); }
+Db::~Db() {
+  if (profiler_) sqlite3_trace_v2(db_, 0, nullptr, nullptr);
+  sqlite3_close_v2(db_);
+}
+
+void Db::set_busy_timeout(int ms) { sqlite3_busy_timeout(db_, ms); }
+
+void Db::set_read_profiler(std::function<void(double ms)> fn) {
+  if (!fn) {
+    sqlite3_trace_v2(db_, 0, nullptr, nullptr);
+    profiler_.reset();
+    return;
+  }
+  profiler_ = std::make_unique<std::function<void(double)>>(std::move(fn));
+  sqlite3_trace_v2(
+      db_, SQLITE_TRACE_PROFILE,
+      [](unsigned, void* ctx, void* p, void* x) -> int {
+        auto* stmt = static_cast<sqlite3_stmt*>(p);
+        if (sqlite3_stmt_readonly(stmt)) {
+          double ms = static_cast<double>(*static_cast<sqlite3_int64*>(x)) / 1e6;
+          (*static_cast<std::function<void(double)>*>(ctx))(ms);
+        }
+        return 0;
+      },
+      profiler_.get());
+}
 
 Status Db::exec(std::string_view sql) {
   std::string s(sql);

@@ -3,6 +3,7 @@
 // the full-text index. A Db is used by one thread at a time (SQLite "multi-thread" mode).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -85,10 +86,21 @@ class Db {
   // Converts the connection's current error into a Status (kCorrupt for corrupt/not-a-db).
   Status error_status(std::string_view context) const;
 
+  // ---- Operations ----
+  // How long a statement waits for another connection's lock before SQLITE_BUSY
+  // (kDefaultBusyMs after open).
+  static constexpr int kDefaultBusyMs = 10000;
+  void set_busy_timeout(int ms);
+  // Calls `fn(milliseconds)` after every read-only statement of this connection completes
+  // (sqlite3_trace_v2 profile events); an empty function removes it. `fn` runs on the thread
+  // that ran the statement and must outlive the connection or be removed first.
+  void set_read_profiler(std::function<void(double ms)> fn);
+
  private:
   Db(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
+  std::unique_ptr<std::function<void(double)>> profiler_;
 };
 
 // RAII transaction: BEGIN IMMEDIATE on construction, ROLLBACK unless commit() was called.

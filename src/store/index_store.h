@@ -15,11 +15,12 @@
 #include <vector>
 
 #include "store/db.h"
+#include "store/schema.h"
 #include "util/status.h"
 
 namespace pampax {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = kMigrationCount;
 
 struct StoredSymbol {
   std::string name, qualified_name, kind;
@@ -218,6 +219,97 @@ class IndexStore {
 
   // PRAGMA integrity_check plus FTS5's own integrity-check. "ok" or the problems found.
   Result<std::string> integrity_check();
+
+  // ---- Operations: maintenance, caches, metrics (index_store_ops.cpp) --------------------
+  // Writes in this block that serve bookkeeping (cache rows, metrics) wait at most
+  // `kOpsBusyMs` for another writer and then give up with kIoError ("database is locked"):
+  // a search must never stall behind an indexer to record a statistic.
+  static constexpr int kOpsBusyMs = 200;
+
+  // meta.index_generation: bumped, in the same transaction, by every write that can change
+  // a search result (triggers of schema migration 2). 0 when absent.
+  Result<int64_t> generation();
+  // PRAGMA quick_check (pages and structure; no index-content cross-check, no FTS check):
+  // "ok" or the problems found, one per line.
+  Result<std::string> quick_check();
+  // ANALYZE, PRAGMA optimize, FTS5 'optimize' (merges the full-text segments into one), then
+  // a truncating WAL checkpoint. Takes the write lock for its duration.
+  Status optimize();
+  // VACUUM (rewrites the file without free pages), then a truncating WAL checkpoint. Needs
+  // the write lock and free disk space about the size of the index.
+  Status vacuum();
+  // Copies the live database to `dest` with SQLite's online backup API, `pages_per_step`
+  // pages at a time: writers may commit meanwhile (the copy restarts on their changes and is
+  // a consistent snapshot). `dest` is written through a temporary file in its directory
+  // and renamed, so it never holds a partial copy. Errors: kInvalidArgument when `dest` is
+  // this index (or its -wal/-shm) or exists already; kIoError on write failures.
+  Status backup_to(const std::string& dest, int pages_per_step = 4096);
+  // Bytes of the database file plus its WAL.
+  uint64_t file_bytes();
+
+  // The plans of the hot read queries (EXPLAIN QUERY PLAN): which use an index, which scan.
+  struct QueryPlan {
+    std::string name, sql;
+    std::vector<std::string> steps;  // EXPLAIN QUERY PLAN detail lines
+    bool full_scan = false;          // a step scans a table or a whole index
+  };
+  Result<std::vector<QueryPlan>> hot_query_plans();
+
+  // Query-result cache rows (table query_cache). `request` is compared byte for byte, so a
+  // hash collision can never serve another request's result.
+  struct CachedResult {
+    std::string result;
+    int64_t generation = 0, created_at = 0;
+  };
+  Result<std::optional<CachedResult>> query_cache_get(uint64_t key, std::string_view request);
+  // Saves entries (insert or replace; only those of the current generation) and records
+  // hits (hits + 1, used_at = now) of `touched` keys in one transaction, then drops entries
+  // of other generations and those older than `ttl_seconds`, then the least recently used beyond `max_entries` /
+  // `max_bytes`. Bookkeeping write (kOpsBusyMs).
+  struct CacheWrite {
+    uint64_t key = 0;
+    std::string request, result;
+    int64_t generation = 0, created_at = 0;  // created_at: unix seconds
+  };
+  Status query_cache_save(const std::vector<CacheWrite>& entries,
+                          const std::vector<uint64_t>& touched, int64_t max_entries,
+                          int64_t max_bytes, int64_t ttl_seconds);
+  struct CacheTableStats {
+    int64_t entries = 0, bytes = 0, stale = 0;  // stale: of an older generation
+  };
+  Result<CacheTableStats> query_cache_stats();
+  Status query_cache_clear();
+
+  // The embedding cache (table embeddings). referenced: rows a chunk points at (by hash and
+  // the index's current model); unreferenced: kept for branch switches, pruned beyond a bound.
+  struct EmbedCacheStats {
+    int64_t entries = 0, bytes = 0, referenced = 0, unreferenced = 0, other_models = 0;
+  };
+  Result<EmbedCacheStats> embedding_cache_stats(const std::string& model);
+  // Deletes every vector and the record of their model (meta embed_model), keeping the
+  // embedder setting: the next index/update recomputes them; search is lexical meanwhile.
+  // Own transaction.
+  Status clear_embeddings();
+
+  // Persisted metrics (tables metric_values, metric_histograms). Counters add up on merge,
+  // gauges are replaced, histograms add bucket by bucket (`counts` comma-separated).
+  struct MetricValueRow {
+    std::string name, labels, kind;  // kind: "counter" | "gauge"
+    double value = 0;
+  };
+  struct MetricHistogramRow {
+    std::string name, labels;
+    std::vector<uint64_t> counts;
+    double sum = 0, max = 0;
+    uint64_t count = 0;
+  };
+  // One transaction; bookkeeping write (kOpsBusyMs).
+  Status merge_metrics(const std::vector<MetricValueRow>& values,
+                       const std::vector<MetricHistogramRow>& histograms);
+  Status load_metrics(std::vector<MetricValueRow>* values,
+                      std::vector<MetricHistogramRow>* histograms);
+  // Deletes the rows whose name starts with `prefix` ("" = all metrics).
+  Status clear_metrics(const std::string& prefix = "");
 
  private:
   explicit IndexStore(std::unique_ptr<Db> db) : db_(std::move(db)) {}

@@ -96,6 +96,58 @@ CREATE VIRTUAL TABLE chunks_fts USING fts5(
   content='fts_src', content_rowid='id', tokenize='pampax', detail=column
 );
 )sql",
+    // 1 -> 2: operations (src/ops/): the query-result cache, persisted metrics and the index
+    // generation. Self-contained: it may be renumbered when merged with other migrations.
+    R"sql(
+-- A counter bumped, in the same transaction, by every write that can change a search result
+-- (files, vectors, hot-term lists, expansions, the embedder). Query-cache entries carry the
+-- generation they were computed at and are only served while it is current.
+INSERT OR IGNORE INTO meta(key, value) VALUES('index_generation', '1');
+CREATE TRIGGER gen_files_ins AFTER INSERT ON files BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'index_generation'; END;
+CREATE TRIGGER gen_files_upd AFTER UPDATE OF path, lang, content_hash, lines, status, indexed_at
+  ON files BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'index_generation'; END;
+CREATE TRIGGER gen_files_del AFTER DELETE ON files BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'index_generation'; END;
+CREATE TRIGGER gen_emb_ins AFTER INSERT ON embeddings BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'index_generation'; END;
+CREATE TRIGGER gen_emb_del AFTER DELETE ON embeddings BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'index_generation'; END;
+CREATE TRIGGER gen_hot_ins AFTER INSERT ON hot_terms BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'index_generation'; END;
+CREATE TRIGGER gen_hot_del AFTER DELETE ON hot_terms BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'index_generation'; END;
+CREATE TRIGGER gen_exp_ins AFTER INSERT ON expansions BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'index_generation'; END;
+CREATE TRIGGER gen_exp_del AFTER DELETE ON expansions BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'index_generation'; END;
+CREATE TRIGGER gen_meta AFTER INSERT ON meta
+  WHEN NEW.key IN ('embed_config', 'embed_model', 'index_format') BEGIN
+  UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'index_generation'; END;
+-- Query-result cache (ops/query_cache.h). `key` is the XXH3 of `request` (the normalised
+-- request text, compared on read); `result` is the serialised response.
+CREATE TABLE query_cache(
+  key INTEGER PRIMARY KEY,
+  request BLOB NOT NULL,
+  generation INTEGER NOT NULL,
+  result BLOB NOT NULL,
+  created_at INTEGER NOT NULL,  -- unix seconds
+  used_at INTEGER NOT NULL,     -- unix milliseconds of the last read or write (LRU order)
+  hits INTEGER NOT NULL DEFAULT 0
+);
+-- Metrics of every pampax process on this index (ops/metrics.h), merged on flush.
+-- Counters add up, gauges keep the last value; `labels` is the Prometheus label text.
+CREATE TABLE metric_values(
+  name TEXT NOT NULL, labels TEXT NOT NULL, kind TEXT NOT NULL, value REAL NOT NULL,
+  updated_at INTEGER NOT NULL, PRIMARY KEY(name, labels)) WITHOUT ROWID;
+-- Histograms: `counts` holds the per-bucket (not cumulative) counts, comma-separated, the
+-- last one for +Inf.
+CREATE TABLE metric_histograms(
+  name TEXT NOT NULL, labels TEXT NOT NULL, counts TEXT NOT NULL, sum REAL NOT NULL,
+  count INTEGER NOT NULL, max REAL NOT NULL, updated_at INTEGER NOT NULL,
+  PRIMARY KEY(name, labels)) WITHOUT ROWID;
+)sql",
 };
 
 inline constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);

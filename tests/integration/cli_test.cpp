@@ -69,7 +69,7 @@ TEST(Cli, IndexInfoAndSearchJson) {
   EXPECT_GT(i["symbols"].get<int>(), 3);
   EXPECT_EQ(i["languages"]["python"], 1);
   EXPECT_EQ(i["languages"]["cpp"], 1);
-  EXPECT_EQ(i["schema_version"], 1);
+  EXPECT_EQ(i["schema_version"], 2);  // migration 2: operations tables
   EXPECT_FALSE(i["last_update"].get<std::string>().empty());
 
   ProcResult s = pampax({"search", "--query", "refresh token", "--path", d.path().string(),
