@@ -57,6 +57,20 @@ Result<std::string> file_fingerprint(const std::string& path, uint64_t size) {
   return content_hash(buf).substr(0, 16);
 }
 
+// ggml runs its threads with OpenMP and they meet at a barrier after every operation. libgomp's
+// default lets a waiting thread spin (GOMP_SPINCOUNT, 300,000 rounds) before it sleeps; on a
+// busy machine the spinning thread burns the core its partner needs, and 2 threads fell to a
+// fifth of their throughput (docs/benchmarks.md). So unless the user chose a policy
+// (OMP_WAIT_POLICY, or GOMP_SPINCOUNT to restore libgomp's default), pampax's processes run
+// with OMP_WAIT_POLICY=PASSIVE. libgomp reads its environment once, in its constructor:
+// cmake/llama.cmake links it statically, so that constructor runs inside the executable, after
+// libc is initialised and after this one (priority 101 runs before default-priority
+// constructors). This file is linked into every executable that can run a GGUF model.
+__attribute__((constructor(101))) void default_omp_wait_policy() {
+  if (!std::getenv("OMP_WAIT_POLICY") && !std::getenv("GOMP_SPINCOUNT"))
+    setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
+}
+
 }  // namespace
 
 void init_llama() {
