@@ -15,9 +15,20 @@ foreach(lib ggml-base ggml-cpu ggml llama)
     INTERFACE_LINK_LIBRARIES "${_llama_prev}")
   set(_llama_prev pampax_llama_${lib})
 endforeach()
-# ggml-cpu runs its threads with OpenMP; ggml-base needs libm and pthreads.
-set_property(TARGET pampax_llama_ggml-cpu APPEND PROPERTY
-  INTERFACE_LINK_LIBRARIES "$<LINK_ONLY:OpenMP::OpenMP_CXX>")
+# ggml-cpu runs its threads with OpenMP; ggml-base needs libm and pthreads. libgomp is linked
+# statically when the compiler has libgomp.a: its constructor (which reads OMP_WAIT_POLICY once)
+# then runs inside the executable after pampax's own default for it (embed/gguf_runtime.cpp).
+execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=libgomp.a
+  OUTPUT_VARIABLE PAMPAX_LIBGOMP_A OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(IS_ABSOLUTE "${PAMPAX_LIBGOMP_A}" AND EXISTS "${PAMPAX_LIBGOMP_A}")
+  set_property(TARGET pampax_llama_ggml-cpu APPEND PROPERTY
+    INTERFACE_LINK_LIBRARIES "${PAMPAX_LIBGOMP_A};Threads::Threads")
+else()
+  message(WARNING "no static libgomp: pampax cannot default OMP_WAIT_POLICY=PASSIVE; set it in "
+                  "the environment on busy machines")
+  set_property(TARGET pampax_llama_ggml-cpu APPEND PROPERTY
+    INTERFACE_LINK_LIBRARIES "$<LINK_ONLY:OpenMP::OpenMP_CXX>")
+endif()
 set_property(TARGET pampax_llama_ggml-base APPEND PROPERTY
   INTERFACE_LINK_LIBRARIES "Threads::Threads;m")
 

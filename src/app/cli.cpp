@@ -257,7 +257,30 @@ struct SearchArgs {
   std::string query, query_file, lang, glob, kind, mode = "hybrid", group_by = "none";
   int limit = 10;
   bool explain = false, no_boosts = false, expand = false, no_cache = false;
+  std::string rerank, rerank_model, rerank_url, rerank_api = "cohere";
+  int rerank_top = 50;
 };
+
+// Rerank settings from the flags; backend "none" when no --rerank was given.
+Result<RerankConfig> rerank_config_from(const SearchArgs& a) {
+  RerankConfig cfg;
+  if (a.rerank.empty() || a.rerank == "none") {
+    if (!a.rerank_model.empty() || !a.rerank_url.empty())
+      return InvalidArgument("--rerank-model and --rerank-url need --rerank gguf or --rerank http");
+    return cfg;
+  }
+  cfg.backend = a.rerank;
+  if (a.rerank == "gguf") {
+    if (a.rerank_model.empty()) return InvalidArgument("--rerank gguf needs --rerank-model FILE.gguf");
+    cfg.model_path = a.rerank_model;
+  } else {
+    if (a.rerank_url.empty()) return InvalidArgument("--rerank http needs --rerank-url URL");
+    cfg.url = a.rerank_url;
+    cfg.model = a.rerank_model;
+    cfg.api = a.rerank_api;
+  }
+  return cfg;
+}
 
 json evidence_json(const Evidence& e) {
   auto arm = [](const ArmEvidence& a) -> json {
@@ -267,7 +290,9 @@ json evidence_json(const Evidence& e) {
   json boosts = json::array();
   for (const Boost& b : e.boosts) boosts.push_back({{"name", b.name}, {"factor", b.factor}});
   return {{"lexical", arm(e.lexical)}, {"vector", arm(e.vector)}, {"fused", e.fused},
-          {"boosts", boosts}, {"matched_terms", e.matched_terms}};
+          {"boosts", boosts}, {"matched_terms", e.matched_terms},
+          {"rerank", e.rerank.rank ? json{{"pre_rank", e.rerank.rank}, {"score", e.rerank.score}}
+                                   : json(nullptr)}};
 }
 
 int cmd_search(const Common& c, SearchArgs a) {
@@ -320,6 +345,13 @@ int cmd_search(const Common& c, SearchArgs a) {
   }
   req.filters.path_glob = a.glob;
   req.filters.kind = a.kind;
+  auto rerank = rerank_config_from(a);
+  if (!rerank.ok()) {
+    std::fprintf(stderr, "pampax: error: %s\n", rerank.status().message().c_str());
+    return 2;
+  }
+  req.rerank = *rerank;
+  req.rerank_top = a.rerank_top;
   auto engine = Engine::open(c.path, Engine::Mode::kRead);
   if (!engine.ok()) return fail(engine.status());
   if (a.no_cache) {
@@ -373,6 +405,10 @@ int cmd_search(const Common& c, SearchArgs a) {
       why += buf;
       for (const Boost& b : e.boosts) {
         std::snprintf(buf, sizeof buf, " x%.2f %s", b.factor, b.name.c_str());
+        why += buf;
+      }
+      if (e.rerank.rank) {
+        std::snprintf(buf, sizeof buf, " rerank %.4g (was #%d)", e.rerank.score, e.rerank.rank);
         why += buf;
       }
       if (!e.matched_terms.empty()) {
@@ -465,6 +501,27 @@ int run_cli(int argc, char** argv) {
   search->add_flag("--expand", sa.expand,
                    "Experimental: add code terms that the repository's doc comments associate "
                    "with the query's words (off by default: it did not help on CoSQA)");
+  search->add_option("--rerank", sa.rerank,
+                     "Rescore the best results with a cross-encoder reranker: gguf (a local "
+                     "rerank model, --rerank-model FILE.gguf) or http (a rerank server, "
+                     "--rerank-url); none (default) keeps the first-stage order")
+      ->check(CLI::IsMember({"gguf", "http", "none"}));
+  search->add_option("--rerank-model", sa.rerank_model,
+                     "gguf: the reranker file (.gguf, rank pooling, e.g. a converted "
+                     "ms-marco-MiniLM-L-6-v2 or bge-reranker); http: the model name to request");
+  search->add_option("--rerank-url", sa.rerank_url,
+                     "http: rerank server base URL, e.g. http://127.0.0.1:8080; API key from "
+                     "$PAMPAX_RERANK_API_KEY, else $PAMPAX_EMBED_API_KEY");
+  search->add_option("--rerank-api", sa.rerank_api,
+                     "http: cohere (POST /v1/rerank {model, query, documents}; also Jina and "
+                     "llama-server) or tei (POST /rerank {query, texts})")
+      ->check(CLI::IsMember({"cohere", "jina", "tei"}))
+      ->capture_default_str();
+  search->add_option("--rerank-top", sa.rerank_top,
+                     "How many of the best first-stage results (files with --group-by file) "
+                     "the reranker rescores; results after them keep their order")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
   search->add_option("--lang", sa.lang, "Only this language (e.g. python, cpp, ts)");
   search->add_option("--path-glob", sa.glob, "Only paths matching this glob (e.g. 'src/*')");
   search->add_option("--kind", sa.kind, "Only this chunk kind (function, method, class, ...)");

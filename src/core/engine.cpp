@@ -9,6 +9,7 @@
 
 #include "core/indexer.h"
 #include "embed/embed_text.h"
+#include "embed/rerank_config.h"
 #include "search/searcher.h"
 #include "search/vector_index.h"
 
@@ -302,7 +303,23 @@ Result<SearchResponse> Engine::search_uncached(const SearchRequest& req) {
     }
   }
   resp.mode = r.mode;
-  Searcher searcher(*store_, std::move(arm));
+  SearchOptions so;
+  if (req.rerank.enabled()) {
+    const RerankConfig& rc = req.rerank;
+    const std::string key = rc.backend + '\n' + rc.model_path + '\n' + rc.url + '\n' + rc.model +
+                            '\n' + rc.api + '\n' + std::to_string(rc.threads);
+    if (!reranker_ || reranker_key_ != key) {
+      reranker_.reset();
+      auto rr = make_reranker(rc);
+      if (!rr.ok()) return rr.status();
+      reranker_ = std::move(rr).value();
+      reranker_key_ = key;
+    }
+    so.rerank = [this](const std::string& query, const std::vector<std::string>& docs) {
+      return reranker_->score(query, docs);
+    };
+  }
+  Searcher searcher(*store_, std::move(arm), std::move(so));
   auto hits = searcher.search(r);
   if (!hits.ok()) return hits.status();
   resp.hits = std::move(hits).value();

@@ -9,6 +9,7 @@
 
 #include "embed/config.h"
 #include "embed/embedder.h"
+#include "embed/reranker.h"
 #include "parse/chunker.h"
 #include "scan/walker.h"
 #include "search/types.h"
@@ -114,7 +115,8 @@ class Engine {
 
   Result<IndexInfo> info();
   // Hybrid and vector modes use the index's embedder (loaded on first use and kept, with the
-  // vectors, for later searches).
+  // vectors, for later searches). With req.rerank enabled the reranker is opened on first use
+  // and kept while later requests name the same one; failing to open or run it is an error.
   Result<SearchResponse> search(const SearchRequest& req);
 
   // ---- Code navigation (assembly, MCP, HTTP) ----
@@ -164,6 +166,8 @@ class Engine {
   std::unique_ptr<class VectorIndex> vectors_;
   std::string vectors_model_;
   int64_t vectors_missing_ = 0;
+  std::unique_ptr<Reranker> reranker_;
+  std::string reranker_key_;  // the RerankConfig reranker_ was opened with
   // Last member: destroyed first, it flushes the metrics through store_.
   std::shared_ptr<EngineOps> ops_;
 };

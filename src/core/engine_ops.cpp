@@ -156,7 +156,9 @@ Result<SearchResponse> Engine::search(const SearchRequest& req) {
   const std::string query_cache = label("cache", "query");
   std::string request;
   int64_t generation = -1;
-  if (o.cache.options().enabled) {
+  // Reranked requests are not cached: the reranker (a model file or a server) is outside the
+  // index, and its scores are not part of the cached encoding.
+  if (o.cache.options().enabled && !req.rerank.enabled()) {
     auto gen = store_->generation();
     if (gen.ok() && *gen > 0) {
       generation = *gen;

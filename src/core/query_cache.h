@@ -31,7 +31,8 @@ struct QueryCacheOptions {
 // The cache key of a request: the normalised query (whitespace runs collapsed, ends
 // trimmed; case kept, it matters to identifier matching), mode, filters, limit, grouping,
 // boosts and expansion, plus `embedder` (what the vector arm would use: the index's model
-// and, for a local model file, its size and mtime). Every SearchRequest field must be here.
+// and, for a local model file, its size and mtime). Every SearchRequest field must be here,
+// except the rerank settings: reranked requests bypass the cache (Engine::search).
 std::string query_cache_request(const SearchRequest& req, const std::string& embedder);
 
 // Exact binary encoding of a response (doubles bit for bit, strings byte for byte).

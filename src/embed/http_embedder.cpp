@@ -1,14 +1,10 @@
 #include "embed/http_embedder.h"
 
-#include <httplib.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
-#include <thread>
 
+#include "embed/http_client.h"
 #include "util/hash.h"
 
 namespace pampax {
@@ -19,71 +15,19 @@ namespace {
 
 using nlohmann::json;
 
-struct ParsedUrl {
-  std::string scheme_host_port;  // what httplib::Client wants
-  std::string prefix;            // path prefix without trailing '/'
-};
-
-Result<ParsedUrl> parse_url(const std::string& url) {
-  const size_t sep = url.find("://");
-  if (sep == std::string::npos) {
-    return InvalidArgument("embedding server URL '" + url +
-                           "' has no scheme; write it as http://host:port");
-  }
-  const std::string scheme = url.substr(0, sep);
-  if (scheme != "http" && scheme != "https") {
-    return InvalidArgument("embedding server URL '" + url + "': only http and https are supported");
-  }
-  const size_t host_start = sep + 3;
-  const size_t path_start = url.find('/', host_start);
-  std::string host_port = url.substr(host_start, path_start == std::string::npos
-                                                     ? std::string::npos
-                                                     : path_start - host_start);
-  if (host_port.empty()) return InvalidArgument("embedding server URL '" + url + "' has no host");
-  ParsedUrl p;
-  p.scheme_host_port = scheme + "://" + host_port;
-  if (path_start != std::string::npos) p.prefix = url.substr(path_start);
-  while (!p.prefix.empty() && p.prefix.back() == '/') p.prefix.pop_back();
-  return p;
-}
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
-// At most `max` bytes of `s`, never splitting a UTF-8 sequence.
-std::string utf8_prefix(const std::string& s, size_t max) {
-  if (s.size() <= max) return s;
-  size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
-
-std::string excerpt(const std::string& body) {
-  std::string e = body.substr(0, 300);
-  for (char& c : e) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  if (body.size() > e.size()) e += "...";
-  return e;
-}
+using http::excerpt;
+using http::ParsedUrl;
+using http::utf8_prefix;
 
 class HttpEmbedder final : public Embedder {
  public:
   HttpEmbedder(HttpOptions opts, ParsedUrl url, std::string api_key)
-      : opts_(std::move(opts)), url_(std::move(url)), client_(url_.scheme_host_port) {
+      : opts_(std::move(opts)), url_(std::move(url)), client_(url_, client_options(opts_, api_key)) {
     if (opts_.flavour == HttpFlavour::kOllama) {
       path_ = url_.prefix + "/api/embed";
     } else {
-      path_ = url_.prefix + (ends_with(url_.prefix, "/v1") ? "/embeddings" : "/v1/embeddings");
+      path_ = url_.prefix + (http::ends_with(url_.prefix, "/v1") ? "/embeddings" : "/v1/embeddings");
     }
-    client_.set_keep_alive(true);
-    client_.set_connection_timeout(opts_.connect_timeout_ms / 1000,
-                                   (opts_.connect_timeout_ms % 1000) * 1000);
-    client_.set_read_timeout(opts_.read_timeout_ms / 1000, (opts_.read_timeout_ms % 1000) * 1000);
-    client_.set_write_timeout(opts_.read_timeout_ms / 1000, (opts_.read_timeout_ms % 1000) * 1000);
-    headers_.emplace("Accept", "application/json");
-    if (!api_key.empty()) headers_.emplace("Authorization", "Bearer " + api_key);
     info_.max_tokens = opts_.max_tokens;
     update_model_id();
   }
@@ -122,7 +66,19 @@ class HttpEmbedder final : public Embedder {
   }
 
  private:
-  std::string endpoint() const { return url_.scheme_host_port + path_; }
+  std::string endpoint() const { return client_.endpoint(path_); }
+
+  static http::ClientOptions client_options(const HttpOptions& o, const std::string& key) {
+    http::ClientOptions c;
+    c.connect_timeout_ms = o.connect_timeout_ms;
+    c.read_timeout_ms = o.read_timeout_ms;
+    c.max_retries = o.max_retries;
+    c.initial_backoff_ms = o.initial_backoff_ms;
+    c.max_backoff_ms = o.max_backoff_ms;
+    c.api_key = key;
+    c.api_key_env = o.api_key_env;
+    return c;
+  }
 
   void update_model_id() {
     info_.model_id = std::string("http:") + flavour_name(opts_.flavour) + ":" + opts_.base_url +
@@ -138,42 +94,11 @@ class HttpEmbedder final : public Embedder {
     json body = {{"model", opts_.model}, {"input", inputs}};
     // Invalid UTF-8 in source files must not abort the request: replace it (U+FFFD).
     const std::string payload = body.dump(-1, ' ', false, json::error_handler_t::replace);
-    int backoff = opts_.initial_backoff_ms;
-    std::string last_problem;
-    for (int attempt = 0;; ++attempt) {
-      httplib::Result res = client_.Post(path_, headers_, payload, "application/json");
-      bool retryable = false;
-      int wait_ms = backoff;
-      if (!res) {
-        last_problem = "cannot reach " + endpoint() + ": " + httplib::to_string(res.error());
-        const auto err = res.error();
-        retryable = err == httplib::Error::Connection || err == httplib::Error::ConnectionTimeout ||
-                    err == httplib::Error::Read || err == httplib::Error::Write;
-      } else if (res->status >= 200 && res->status < 300) {
-        return parse_response(res->body, inputs.size());
-      } else {
-        last_problem = "HTTP " + std::to_string(res->status) + " from " + endpoint() + ": " +
-                       excerpt(res->body);
-        if (res->status == 401 || res->status == 403) {
-          last_problem += " (check the API key in $" + opts_.api_key_env + ")";
-        } else if (res->status == 404) {
-          last_problem += std::string(" (check the base URL, the model name and the flavour: ") +
-                          flavour_name(opts_.flavour) + " posts to " + path_ + ")";
-        }
-        retryable = res->status == 429 || res->status >= 500;
-        if (retryable && res->has_header("Retry-After")) {
-          const int secs = std::atoi(res->get_header_value("Retry-After").c_str());
-          if (secs > 0) wait_ms = std::max(wait_ms, secs * 1000);
-        }
-      }
-      if (!retryable || attempt >= opts_.max_retries) {
-        if (attempt > 0) last_problem += " (after " + std::to_string(attempt + 1) + " attempts)";
-        return IoError("embedding request failed: " + last_problem);
-      }
-      std::this_thread::sleep_for(
-          std::chrono::milliseconds(std::min(wait_ms, opts_.max_backoff_ms)));
-      backoff = std::min(backoff * 2, opts_.max_backoff_ms);
-    }
+    auto body_or = client_.post(path_, payload, "embedding",
+                                std::string("check the base URL, the model name and the flavour: ") +
+                                    flavour_name(opts_.flavour) + " posts to " + path_);
+    if (!body_or.ok()) return body_or.status();
+    return parse_response(*body_or, inputs.size());
   }
 
   Result<std::vector<std::vector<float>>> parse_response(const std::string& body, size_t n) {
@@ -231,8 +156,7 @@ class HttpEmbedder final : public Embedder {
   HttpOptions opts_;
   ParsedUrl url_;
   std::string path_;
-  httplib::Client client_;
-  httplib::Headers headers_;
+  http::JsonClient client_;
   EmbedderInfo info_;
 };
 
@@ -242,7 +166,7 @@ Result<std::unique_ptr<Embedder>> open_http_embedder(const HttpOptions& options)
   if (options.base_url.empty()) {
     return InvalidArgument("no embedding server URL given (e.g. http://127.0.0.1:11434)");
   }
-  auto url = parse_url(options.base_url);
+  auto url = http::parse_url(options.base_url, "embedding server");
   if (!url.ok()) return url.status();
   if (options.batch_size < 1) return InvalidArgument("batch_size must be at least 1");
   if (options.max_retries < 0 || options.initial_backoff_ms < 0 || options.max_backoff_ms < 0 ||

@@ -44,6 +44,7 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req) {
   int pool = std::max(o_.min_pool, 3 * limit);
   if (req.group_by == GroupBy::kFile) pool = std::max(o_.file_pool, 20 * limit);
   pool = std::min(pool, 2000);
+  if (o_.rerank) pool = std::max(pool, std::min(req.rerank_top, 2000));
   ParsedQuery q = parse_query(req.query);
   if (q.terms.empty() && req.mode != SearchMode::kVector)
     return InvalidArgument("the query has no searchable words");
@@ -122,6 +123,7 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req) {
     rank_hits(hits, q, none);
   }
   if (req.group_by == GroupBy::kFile) hits = group_by_file(hits, o_.ranker);
+  if (o_.rerank) PAMPAX_RETURN_IF_ERROR(rerank_hits(hits, req.query, req.rerank_top, store_, o_.rerank));
   if (hits.size() > static_cast<size_t>(limit)) hits.resize(static_cast<size_t>(limit));
 
   // Snippets and matched terms for what is shown.

@@ -9,6 +9,7 @@
 #include "search/fusion.h"
 #include "search/lexical.h"
 #include "search/ranker.h"
+#include "search/rerank.h"
 #include "search/types.h"
 #include "store/index_store.h"
 #include "util/status.h"
@@ -24,6 +25,8 @@ struct SearchOptions {
   RankerOptions ranker;
   int min_pool = 100;   // candidates taken from each arm (at least), whatever the limit
   int file_pool = 300;  // with GroupBy::kFile, chunks considered (at least)
+  // Rescores the best SearchRequest::rerank_top results before the limit; empty: no rerank.
+  RerankFn rerank;
 };
 
 class Searcher {

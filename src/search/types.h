@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "embed/rerank_config.h"
 #include "store/index_store.h"
 
 namespace pampax {
@@ -32,6 +33,10 @@ struct SearchRequest {
   // CoSQA it gained +0.001 MRR with plain stems and lost 0.06 with marked stems
   // (docs/benchmarks.md); kept for study.
   bool expand = false;
+  // Rerank (search/rerank.h): the reranker the Engine uses (backend "none": no reranking) and
+  // how many of the best first-stage results (files, when grouping) it rescores.
+  RerankConfig rerank;
+  int rerank_top = 50;
 };
 
 // Why a hit is where it is. Ranks are 1-based; 0 means the arm did not return the chunk.
@@ -48,6 +53,9 @@ struct Evidence {
   double fused = 0;                        // score after fusion, before boosts
   std::vector<Boost> boosts;               // multiplicative, applied in this order
   std::vector<std::string> matched_terms;  // query terms found in the chunk (lexical arm)
+  // Set when a reranker rescored the hit: rank = its rank before reranking, score = the
+  // reranker's (then also the hit's score). rank 0: not reranked.
+  ArmEvidence rerank;
 };
 
 struct SearchHit {

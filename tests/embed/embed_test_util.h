@@ -15,6 +15,12 @@ inline std::string test_gguf_path() {
   return std::string(PAMPAX_SOURCE_DIR) + "/third_party/models/minilm-l6-random-f16.gguf";
 }
 
+// Written by scripts/gen-test-gguf: a BERT cross-encoder with the same shapes and vocabulary,
+// rank pooling and a one-logit classification head, random weights.
+inline std::string test_reranker_path() {
+  return std::string(PAMPAX_SOURCE_DIR) + "/third_party/models/minilm-l6-rerank-random-f16.gguf";
+}
+
 inline std::string llama_server_path() {
   return std::string(PAMPAX_SOURCE_DIR) + "/third_party/llama/install/bin/llama-server";
 }
