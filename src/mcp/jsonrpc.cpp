@@ -5,7 +5,9 @@
 namespace pampax::mcp {
 
 const std::vector<std::string>& supported_protocol_versions() {
-  static const std::vector<std::string> v = {"2026-07-28", "2025-11-25", "2025-06-18"};
+  // 2025-03-26 is accepted for older clients (it differs in what we do not use: batches,
+  // which we refuse in every revision, and no structuredContent, which such clients ignore).
+  static const std::vector<std::string> v = {"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"};
   return v;
 }
 

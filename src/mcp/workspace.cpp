@@ -25,10 +25,12 @@ Status Workspace::with_reader(const std::function<Status(Engine&)>& fn) {
 
 Result<Workspace::RunReport> Workspace::run_index(bool update, bool force, ProgressSink* progress,
                                                   const std::atomic<bool>* cancel) {
-  std::unique_lock<std::mutex> lock(write_mu_, std::try_to_lock);
-  if (!lock.owns_lock())
-    return Unsupported("an index run is already in progress for " + root_.string() +
-                       ": wait for it to finish (searches keep working meanwhile)");
+  // One run at a time: a second call waits for the first (a cancelled run stops within a
+  // batch), then brings the index up to date itself, which is then quick.
+  std::unique_lock<std::timed_mutex> lock(write_mu_, std::defer_lock);
+  while (!lock.try_lock_for(std::chrono::milliseconds(100)))
+    if (cancel && cancel->load())
+      return Cancelled("cancelled while waiting for another index run to finish");
   indexing_ = true;
   struct Clear {
     std::atomic<bool>& f;

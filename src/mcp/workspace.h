@@ -38,8 +38,8 @@ class Workspace {
   };
   // index_project (update == false) / update_project (update == true): brings the index up to
   // date, then computes missing vectors when the index remembers an enabled embedder.
-  // Errors: kUnsupported when another run is in progress; kNotFound for update without an
-  // index; kCancelled when *cancel became true (committed work is kept); Engine's errors.
+  // A call made while another run is in progress waits for it. Errors: kNotFound for update
+  // without an index; kCancelled when *cancel became true (committed work is kept); Engine's errors.
   Result<RunReport> run_index(bool update, bool force, ProgressSink* progress,
                               const std::atomic<bool>* cancel);
   bool indexing() const { return indexing_.load(); }
@@ -48,7 +48,7 @@ class Workspace {
   std::filesystem::path root_;
   std::mutex read_mu_;
   std::unique_ptr<Engine> reader_;  // guarded by read_mu_; null until first use / after a run
-  std::mutex write_mu_;
+  std::timed_mutex write_mu_;
   std::atomic<bool> indexing_{false};
 };
 
