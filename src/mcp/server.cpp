@@ -1,6 +1,9 @@
 #include "mcp/server.h"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
+#include <vector>
 
 #include "store/db.h"
 
@@ -64,17 +67,32 @@ std::string overview_markdown(Engine& e, Status* st) {
                    (i.embed_model.empty() ? "none (lexical search)" : i.embed_model) +
                    "\n\n## Languages (files)\n\n";
   for (auto& [l, n] : i.counts.languages) md += "- " + l + ": " + std::to_string(n) + "\n";
+  // Top directories: the first level, or the first two when one directory holds the tree
+  // (src/, lib/): then the second level is what tells the layout.
   md += "\n## Top directories (files)\n\n";
-  Stmt dirs = e.store().db().must_prepare(
-      "SELECT CASE WHEN instr(path, '/') > 0 THEN substr(path, 1, instr(path, '/') - 1) "
-      "ELSE '.' END AS d, COUNT(*) FROM files GROUP BY d ORDER BY 2 DESC, 1 LIMIT 15");
-  while (dirs.step())
-    md += "- " + std::string(dirs.col_text(0)) + (dirs.col_text(0) == "." ? "" : "/") + ": " +
-          std::to_string(dirs.col_int(1)) + "\n";
-  if (!dirs.last_status().ok()) {
-    *st = dirs.last_status();
+  std::map<std::string, int64_t> level[2];
+  Stmt files = e.store().db().must_prepare("SELECT path FROM files");
+  while (files.step()) {
+    std::string_view path = files.col_text(0);
+    size_t a = path.find('/');
+    level[0][a == std::string_view::npos ? "." : std::string(path.substr(0, a + 1))]++;
+    size_t b = a == std::string_view::npos ? a : path.find('/', a + 1);
+    level[1][b == std::string_view::npos ? std::string(a == std::string_view::npos ? "." : path.substr(0, a + 1))
+                                         : std::string(path.substr(0, b + 1))]++;
+  }
+  if (!files.last_status().ok()) {
+    *st = files.last_status();
     return "";
   }
+  size_t real_dirs = level[0].size() - level[0].count(".");
+  std::vector<std::pair<std::string, int64_t>> dirs(level[real_dirs < 3 ? 1 : 0].begin(),
+                                                    level[real_dirs < 3 ? 1 : 0].end());
+  std::sort(dirs.begin(), dirs.end(), [](auto& x, auto& y) {
+    return x.second != y.second ? x.second > y.second : x.first < y.first;
+  });
+  for (size_t k = 0; k < dirs.size() && k < 15; ++k)
+    md += "- " + dirs[k].first + ": " + std::to_string(dirs[k].second) + "\n";
+  if (dirs.size() > 15) md += "- (" + std::to_string(dirs.size() - 15) + " more)\n";
   // Main symbols: top-level types and functions used from the most files.
   md += "\n## Main symbols (used from the most files)\n\n";
   Stmt syms = e.store().db().must_prepare(

@@ -70,7 +70,6 @@ bool accepts(const httplib::Request& req, const char* type) {
 
 HttpServer::HttpServer(mcp::McpServer& mcp, HttpOptions options)
     : mcp_(mcp), opt_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
-  stateless_ = std::make_shared<mcp::Session>(mcp_);
   install_routes();
 }
 
@@ -199,7 +198,7 @@ void HttpServer::install_routes() {
       }
       return;
     }
-    // The session: new at initialize, named by the header otherwise, or the stateless one.
+    // The session: new at initialize, named by the header otherwise, or one for this request.
     std::shared_ptr<mcp::Session> session;
     std::string sid = req.get_header_value("Mcp-Session-Id");
     if (c.kind == mcp::Classified::kRequest && c.method == "initialize" && sid.empty()) {
@@ -213,7 +212,9 @@ void HttpServer::install_routes() {
         return;
       }
     } else {
-      session = stateless_;
+      // Stateless (2026-07-28): a request stands alone, so it gets a session of its own; two
+      // clients may use the same request id at once.
+      session = std::make_shared<mcp::Session>(mcp_);
     }
     if (c.kind != mcp::Classified::kRequest) {
       session->handle(msg, [](const json&) {});

@@ -6,8 +6,8 @@
 //          and log notifications, then the response) for tools/call when the client accepts
 //          text/event-stream. Notifications and responses get 202 Accepted.
 //          initialize creates a session (Mcp-Session-Id response header); later requests
-//          carry it (unknown id: 404, the client must initialise again). Requests without a
-//          session id are served statelessly (2026-07-28 clients).
+//          carry it (unknown id: 404, the client must initialise again). A request without a
+//          session id is served on its own (2026-07-28 clients are stateless).
 //          MCP-Protocol-Version, when sent, must be a supported revision (else 400).
 //   GET    405: no server-initiated stream (we never send unsolicited messages).
 //   DELETE ends the session named by Mcp-Session-Id (cancels its requests).
@@ -69,7 +69,6 @@ class HttpServer {
   HttpOptions opt_;
   std::unique_ptr<httplib::Server> http_;
   int port_ = 0;
-  std::shared_ptr<mcp::Session> stateless_;
   std::mutex mu_;
   std::map<std::string, SessionEntry> sessions_;  // guarded by mu_
   uint64_t tick_ = 0;                              // guarded by mu_
