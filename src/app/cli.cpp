@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "app/cmd_ops.h"
+#include "app/cmd_mcp.h"
 #include "core/engine.h"
 #include "core/query_cache.h"
 #include "parse/language.h"
@@ -531,6 +532,33 @@ int run_cli(int argc, char** argv) {
   // Operations: db, cache, metrics, report, health (app/cmd_ops.cpp).
   OpsCommands ops(app);
 
+  // ---- MCP (stdio) and HTTP server: src/app/cmd_mcp.cpp ----
+  McpArgs ma;
+  auto add_server_opts = [&](CLI::App* cmd) {
+    cmd->add_option("--path,-p", ma.path, "Repository root to serve (default: current directory)");
+    cmd->add_option("--max-tokens", ma.max_tokens,
+                    "Default cap on each tool result, in tokens (estimated); a call may pass "
+                    "its own max_tokens")
+        ->check(CLI::Range(200, 200000))
+        ->capture_default_str();
+  };
+  CLI::App* mcp_cmd = app.add_subcommand(
+      "mcp", "Serve the index to an AI agent over MCP (JSON-RPC on stdin/stdout; logs on stderr)");
+  add_server_opts(mcp_cmd);
+  CLI::App* serve_cmd = app.add_subcommand(
+      "serve", "HTTP server: MCP over Streamable HTTP at /mcp (loopback only by default)");
+  add_server_opts(serve_cmd);
+  serve_cmd->add_option("--host", ma.host,
+                        "Address to listen on (default 127.0.0.1; another address exposes the "
+                        "index to the network)")
+      ->capture_default_str();
+  serve_cmd->add_option("--port", ma.port, "TCP port (0: any free port, printed on stderr)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve_cmd->add_option("--allow-origin", ma.allow_origins,
+                        "Also accept browser requests from this Origin (e.g. "
+                        "https://tool.example); loopback origins are always accepted");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -545,6 +573,8 @@ int run_cli(int argc, char** argv) {
     if (*info) return cmd_info(common);
     if (*search) return cmd_search(common, sa);
     if (int rc = ops.run(); rc >= 0) return rc;
+    if (*mcp_cmd) return run_mcp_stdio(ma);
+    if (*serve_cmd) return run_http_serve(ma);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pampax: internal error: %s\n", e.what());
     return 1;

@@ -217,6 +217,13 @@ Result<EmbedReport> Engine::embed_uncached(const EmbedOptions& options) {
     rep.embedded += static_cast<int64_t>(texts.size());
     done += pending->size();
     if (options.progress) options.progress->advance(done, bytes);
+    if (options.cancel && options.cancel->load(std::memory_order_relaxed)) {
+      if (options.progress) options.progress->finish();
+      vectors_.reset();
+      embedder_.reset();
+      return Cancelled("embedding was cancelled after " + std::to_string(done) +
+                       " chunks (the next run resumes)");
+    }
   }
   if (options.progress) options.progress->finish();
   vectors_.reset();  // searches reload

@@ -1,6 +1,7 @@
 // Engine: the one API that the CLI, the MCP server and the HTTP server use. It owns the
 // index of one repository root (ROOT/.pampax/index.db) and runs indexing and searches.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -31,6 +32,9 @@ struct IndexOptions {
   bool force = false;            // re-parse every file even when unchanged
   bool train_expansions = false; // train the query-expansion table (experimental; --expand)
   ProgressSink* progress = nullptr;
+  // When set and it becomes true (from any thread), index() stops after committing the files
+  // parsed so far and returns kCancelled; the next run resumes from there.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct SkipNote {
@@ -72,6 +76,7 @@ struct EmbedOptions {
   bool reembed = false;        // drop this model's vectors and compute them again
   int batch = 64;              // chunks per embed() call and per write transaction
   ProgressSink* progress = nullptr;
+  const std::atomic<bool>* cancel = nullptr;  // as IndexOptions::cancel: stops between batches
 };
 
 struct EmbedReport {

@@ -409,6 +409,13 @@ Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& sto
       if (Status c = commit_batch(); !c.ok()) { failure = c; break; }
     }
     if (opt.progress) opt.progress->advance(received, bytes_done);
+    if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) {
+      failure = commit_batch();  // keep what was parsed: the next run resumes after it
+      if (failure.ok())
+        failure = Cancelled("indexing was cancelled after " + std::to_string(received) + " of " +
+                            std::to_string(todo.size()) + " files (the next run resumes)");
+      break;
+    }
   }
   if (failure.ok()) failure = commit_batch();
   if (!failure.ok() && in_txn) store.rollback();

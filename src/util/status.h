@@ -16,6 +16,7 @@ enum class Code {
   kCorrupt,          // on-disk data is damaged or foreign
   kUnsupported,      // valid request we cannot serve (e.g. schema from a newer pampax)
   kInternal,         // a bug: an invariant did not hold
+  kCancelled,        // the caller asked the operation to stop (work done so far is kept)
 };
 
 class Status {
@@ -40,6 +41,7 @@ inline Status IoError(std::string m) { return {Code::kIoError, std::move(m)}; }
 inline Status Corrupt(std::string m) { return {Code::kCorrupt, std::move(m)}; }
 inline Status Unsupported(std::string m) { return {Code::kUnsupported, std::move(m)}; }
 inline Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
+inline Status Cancelled(std::string m) { return {Code::kCancelled, std::move(m)}; }
 
 // A value or the Status explaining why there is none.
 template <class T>

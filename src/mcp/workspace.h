@@ -1,0 +1,55 @@
+// The repository that an MCP session (or the HTTP server) serves, shared by all its requests.
+//
+// An Engine is used by one thread at a time, so the workspace keeps one read Engine for
+// queries behind a mutex, and an index/update run opens its own write Engine on the calling
+// thread: SQLite's WAL lets the reader keep answering (from the last committed state) while
+// the writer works, so a long index call never blocks searches. After a run the reader is
+// reopened so that it sees the new data and vectors.
+//
+// Threading: every method may be called from any thread.
+#pragma once
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "core/engine.h"
+#include "util/status.h"
+
+namespace pampax::mcp {
+
+class Workspace {
+ public:
+  explicit Workspace(std::filesystem::path root);
+  ~Workspace();
+
+  const std::filesystem::path& root() const { return root_; }
+
+  // Runs fn with the read Engine, holding the read lock (queries are serialised; each takes
+  // milliseconds). Errors: kNotFound when there is no index yet (the message says to call
+  // index_project), or whatever Engine::open and fn return.
+  Status with_reader(const std::function<Status(Engine&)>& fn);
+
+  struct RunReport {
+    IndexReport index;
+    std::optional<EmbedReport> embed;  // when the index has an embedder configured
+  };
+  // index_project (update == false) / update_project (update == true): brings the index up to
+  // date, then computes missing vectors when the index remembers an enabled embedder.
+  // A call made while another run is in progress waits for it. Errors: kNotFound for update
+  // without an index; kCancelled when *cancel became true (committed work is kept); Engine's errors.
+  Result<RunReport> run_index(bool update, bool force, ProgressSink* progress,
+                              const std::atomic<bool>* cancel);
+  bool indexing() const { return indexing_.load(); }
+
+ private:
+  std::filesystem::path root_;
+  std::mutex read_mu_;
+  std::unique_ptr<Engine> reader_;  // guarded by read_mu_; null until first use / after a run
+  std::timed_mutex write_mu_;
+  std::atomic<bool> indexing_{false};
+};
+
+}  // namespace pampax::mcp
