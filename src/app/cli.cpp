@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "app/cmd_assemble.h"
 #include "core/engine.h"
 #include "parse/language.h"
 
@@ -255,6 +256,8 @@ struct SearchArgs {
   std::string query, query_file, lang, glob, kind, mode = "hybrid", group_by = "none";
   int limit = 10;
   bool explain = false, no_boosts = false, expand = false;
+  std::string pack;                            // context pack (app/cmd_assemble.h)
+  bool no_pack = false, mode_given = false;
 };
 
 json evidence_json(const Evidence& e) {
@@ -320,7 +323,19 @@ int cmd_search(const Common& c, SearchArgs a) {
   req.filters.kind = a.kind;
   auto engine = Engine::open(c.path, Engine::Mode::kRead);
   if (!engine.ok()) return fail(engine.status());
-  auto resp = (*engine)->search(req);
+  // The context pack (--pack, or the active one) scopes the search; flags override it.
+  ScopeFlags sf;
+  if (!req.filters.lang.empty()) sf.langs = {req.filters.lang};
+  if (!a.glob.empty()) sf.globs = {a.glob};
+  if (!a.kind.empty()) sf.kinds = {a.kind};
+  sf.pack = a.pack;
+  sf.no_pack = a.no_pack;
+  auto scope = resolve_scope((*engine)->root(), sf);
+  if (!scope.ok()) return fail(scope.status());
+  if (scope->pack && !a.mode_given && !scope->pack->mode.empty())
+    parse_search_mode(scope->pack->mode, &req.mode);
+  req.filters = {};
+  auto resp = search_in_scope(**engine, req, scope->scope);
   if (!resp.ok()) return fail(resp.status());
   for (const std::string& w : resp->warnings) std::fprintf(stderr, "pampax: warning: %s\n", w.c_str());
   const std::vector<SearchHit>* r = &resp->hits;
@@ -461,6 +476,10 @@ int run_cli(int argc, char** argv) {
   search->add_option("--lang", sa.lang, "Only this language (e.g. python, cpp, ts)");
   search->add_option("--path-glob", sa.glob, "Only paths matching this glob (e.g. 'src/*')");
   search->add_option("--kind", sa.kind, "Only this chunk kind (function, method, class, ...)");
+  search->add_option("--pack", sa.pack,
+                     "Use this context pack (.pampax/packs/NAME.toml) instead of the active one");
+  search->add_flag("--no-pack", sa.no_pack, "Ignore the active context pack");
+  auto assemble_cmds = add_assemble_commands(app);
 
   try {
     app.parse(argc, argv);
@@ -474,7 +493,11 @@ int run_cli(int argc, char** argv) {
       return cmd_index(common, true, ia);
     }
     if (*info) return cmd_info(common);
-    if (*search) return cmd_search(common, sa);
+    if (*search) {
+      sa.mode_given = search->count("--mode") > 0;
+      return cmd_search(common, sa);
+    }
+    if (auto rc = run_assemble_commands(*assemble_cmds)) return *rc;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pampax: internal error: %s\n", e.what());
     return 1;
