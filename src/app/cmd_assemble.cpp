@@ -17,9 +17,10 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-int fail(const Status& st) {
+// Exit codes as everywhere in the CLI: 1 for failures, 2 for bad usage.
+int fail(const Status& st, int code = 1) {
   std::fprintf(stderr, "pampax: error: %s\n", st.message().c_str());
-  return st.code() == Code::kInvalidArgument ? 2 : 1;
+  return code;
 }
 
 std::string join(const std::vector<std::string>& v) {
@@ -110,6 +111,9 @@ int cmd_assemble(AssembleCommands& c) {
                  "--query-file FILE (- for stdin).\n");
     return 2;
   }
+  Scope flags{c.scope.globs, c.scope.langs, c.scope.kinds};
+  Status valid = normalise_scope(&flags);
+  if (!valid.ok()) return fail(valid, 2);
   auto engine = Engine::open(c.path, Engine::Mode::kRead);
   if (!engine.ok()) return fail(engine.status());
   auto rs = resolve_scope((*engine)->root(), c.scope);
@@ -126,7 +130,7 @@ int cmd_assemble(AssembleCommands& c) {
   std::string tok = !c.tokenizer.empty() ? c.tokenizer
                     : (pack && !pack->tokenizer.empty() ? pack->tokenizer : "cl100k");
   auto kind = parse_tokenizer_option(tok);
-  if (!kind.ok()) return fail(kind.status());
+  if (!kind.ok()) return fail(kind.status(), 2);
   req.tokenizer = *kind;
   std::string mode = !c.mode.empty() ? c.mode : (pack && !pack->mode.empty() ? pack->mode : "hybrid");
   if (!parse_search_mode(mode, &req.mode)) {
@@ -135,7 +139,7 @@ int cmd_assemble(AssembleCommands& c) {
     return 2;
   }
   auto b = assemble(**engine, req);
-  if (!b.ok()) return fail(b.status());
+  if (!b.ok()) return fail(b.status(), b.status().code() == Code::kInvalidArgument ? 2 : 1);
   for (const std::string& w : b->warnings) std::fprintf(stderr, "pampax: warning: %s\n", w.c_str());
   if (b->text.empty())
     std::fprintf(stderr,
