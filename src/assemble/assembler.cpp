@@ -169,8 +169,9 @@ class Assembler {
   // Degrades until the estimated saving reaches `over`; false when nothing is left.
   bool degrade(int64_t over);
   void build_items(Bundle* b);
-  // Renders with a self-consistent token count; returns the exact count.
+  // Renders with a self-consistent token count (see the definition); returns the count.
   int64_t render(Bundle* b);
+  int64_t settle(Bundle* b);
   void reset_units(int chrome);
   int64_t chrome_cost(int chrome);
   // 1: fits with items (or there were no candidates); 0: fits, but no item does; -1: even
@@ -189,6 +190,7 @@ class Assembler {
   std::map<std::tuple<std::string, uint32_t, uint32_t>, Unit*> by_range_;
   std::map<std::pair<std::string, std::string>, std::vector<SymbolRow>> def_cache_;
   std::map<std::string, std::vector<ChunkRow>> chunk_cache_;
+  std::map<std::tuple<std::string, uint32_t, uint32_t>, std::pair<int64_t, std::string>> merged_cache_;
 };
 
 Result<FileCtx*> Assembler::file(const std::string& path) {
@@ -231,8 +233,8 @@ std::string Assembler::doc_of(const std::string& path, const SymbolRow& s) {
   for (const ChunkRow& c : cit->second) {
     if (c.qualified_name == s.qualified_name && c.start_line <= s.start_line &&
         c.end_line >= s.start_line) {
-      auto full = store_.get_chunk(c.id);
-      return full.ok() ? full->doc : "";
+      auto docs = store_.chunk_docs({c.id});
+      return docs.ok() && !docs->empty() ? docs->front().second : "";
     }
   }
   return "";
@@ -247,10 +249,17 @@ Status Assembler::build_candidates(const std::vector<SearchHit>& hits) {
   if (hits.empty()) return Status();
   std::vector<int64_t> ids;
   for (const SearchHit& h : hits) ids.push_back(h.chunk_id);
-  auto rows = store_.get_chunks(ids);
+  // Metadata and doc comments only: the text comes from the file (one decompression each).
+  auto rows = store_.get_chunk_meta(ids);
   if (!rows.ok()) return rows.status();
-  std::unordered_map<int64_t, const ChunkRow*> by_id;
-  for (const ChunkRow& c : *rows) by_id[c.id] = &c;
+  auto docs = store_.chunk_docs(ids);
+  if (!docs.ok()) return docs.status();
+  std::unordered_map<int64_t, ChunkRow*> by_id;
+  for (ChunkRow& c : *rows) by_id[c.id] = &c;
+  for (auto& [id, doc] : *docs) {
+    auto it = by_id.find(id);
+    if (it != by_id.end()) it->second->doc = std::move(doc);
+  }
   double top = 0;
   for (const SearchHit& h : hits) top = std::max(top, h.score);
   int rank = 0;
@@ -409,24 +418,26 @@ Status Assembler::add_callees() {
                                   ? caller->path + ":" + std::to_string(caller->start)
                                   : caller->symbol;
     std::string own = short_name(caller->symbol);
-    int looked = 0;
+    std::vector<std::string> wanted, lookup;
     for (const std::string& name : *names) {
-      if (name.size() < 3 || name == own || ++looked > 40) continue;
-      auto key = std::make_pair(name, caller->lang);
-      auto dit = def_cache_.find(key);
-      if (dit == def_cache_.end()) {
-        SearchFilters f;
-        f.lang = caller->lang;
-        auto defs = store_.find_symbols(name, NameMatch::kExact, "", f, 4);
-        if (!defs.ok()) return defs.status();
-        std::vector<SymbolRow> keep;
-        for (SymbolRow& d : *defs)
-          if (is_definition_kind(d.kind) && d.name == name &&
-              scope_matches(req_.scope, d.path, d.lang, ""))
-            keep.push_back(std::move(d));
-        dit = def_cache_.emplace(key, std::move(keep)).first;
-      }
-      const std::vector<SymbolRow>& defs = dit->second;
+      if (name.size() < 3 || name == own) continue;
+      if (wanted.size() >= 40) break;
+      wanted.push_back(name);
+      if (!def_cache_.count({name, caller->lang})) lookup.push_back(name);
+    }
+    if (!lookup.empty()) {
+      // One statement for all the names this caller uses.
+      SearchFilters f;
+      f.lang = caller->lang;
+      auto defs = store_.find_symbols_named(lookup, f, 2000);
+      if (!defs.ok()) return defs.status();
+      for (const std::string& name : lookup) def_cache_[{name, caller->lang}];
+      for (SymbolRow& d : *defs)
+        if (is_definition_kind(d.kind) && scope_matches(req_.scope, d.path, d.lang, ""))
+          def_cache_[{d.name, caller->lang}].push_back(std::move(d));
+    }
+    for (const std::string& name : wanted) {
+      const std::vector<SymbolRow>& defs = def_cache_[{name, caller->lang}];
       if (defs.empty() || defs.size() > 3) continue;  // unknown, or too ambiguous to help
       for (const SymbolRow& d : defs) {
         if (d.path == caller->path && d.start_line <= caller->end && d.end_line >= caller->start)
@@ -670,8 +681,16 @@ void Assembler::build_items(Bundle* b) {
         if (grows) {
           prev->end_line = u->end;
           prev->text = files_[u->path]->slice(prev->start_line, prev->end_line);
-          prev->tokens = static_cast<int64_t>(tok_.count(prev->text));
-          prev->hash = content_hash(prev->text).substr(0, 16);
+          // The same merges recur in every round of fit(): count each range once.
+          auto key = std::make_tuple(u->path, prev->start_line, prev->end_line);
+          auto mit = merged_cache_.find(key);
+          if (mit == merged_cache_.end())
+            mit = merged_cache_
+                      .emplace(key, std::make_pair(static_cast<int64_t>(tok_.count(prev->text)),
+                                                   content_hash(prev->text).substr(0, 16)))
+                      .first;
+          prev->tokens = mit->second.first;
+          prev->hash = mit->second.second;
         }
         full_ranges.back().second = prev->end_line;
         continue;
@@ -708,17 +727,24 @@ void Assembler::build_items(Bundle* b) {
 }
 
 int64_t Assembler::render(Bundle* b) {
-  // The bundle reports its own token count: iterate to the fixed point (digits rarely change
-  // the count; two rounds almost always suffice).
-  int64_t n = 0;
+  // The bundle reports its own token count. Render with a guess, count, and render again
+  // with the count: a number with as many digits as the guess is as many tokens (digits
+  // pre-tokenise in groups of three and every group is one token, in both encodings), so the
+  // second text has the count of the first. fit() verifies the final text with a full count.
   if (b->tokens <= 0) b->tokens = b->budget;
-  for (int i = 0; i < 6; ++i) {
-    b->text = render_bundle(*b);
-    n = static_cast<int64_t>(tok_.count(b->text));
-    if (n == b->tokens) break;
-    b->tokens = n;
-  }
+  b->text = render_bundle(*b);
+  int64_t n = static_cast<int64_t>(tok_.count(b->text));
   if (n != b->tokens) {
+    b->tokens = n;
+    b->text = render_bundle(*b);
+  }
+  return n;
+}
+
+// The exact count of b->text, re-rendering until the reported count is the real one.
+int64_t Assembler::settle(Bundle* b) {
+  int64_t n = static_cast<int64_t>(tok_.count(b->text));
+  for (int i = 0; i < 8 && n != b->tokens; ++i) {
     b->tokens = n;
     b->text = render_bundle(*b);
     n = static_cast<int64_t>(tok_.count(b->text));
@@ -760,22 +786,27 @@ int Assembler::fit(Bundle* b, int chrome) {
   int64_t fixed = chrome_cost(chrome);
   fill(budget - std::min(fixed, budget));
   int64_t n = 0;
-  for (int round = 0;; ++round) {
+  bool refilled = false;
+  for (;;) {
     build_items(b);
     n = render(b);
-    if (n > budget) {
-      if (!degrade(n - budget)) {
-        build_items(b);
-        n = render(b);
-        break;
-      }
-      continue;
+    if (n <= budget && !refilled && budget - n > 4) {
+      // Under budget: the estimates were pessimistic (merges, shared headings); use the rest.
+      refilled = true;
+      if (fill(budget - n - 2)) continue;
     }
-    // Under budget: the estimates were pessimistic (merges, shared headings); use the rest.
-    if (round < 2 && budget - n > 4 && fill(budget - n - 2)) continue;
-    break;
+    if (n <= budget) {
+      n = settle(b);  // the full count of the exact text
+      if (n == b->tokens && n <= budget) break;
+    }
+    if (!degrade(std::max<int64_t>(n - budget, 1))) {
+      build_items(b);
+      render(b);
+      n = settle(b);
+      break;
+    }
   }
-  if (n > budget) return -1;
+  if (n > budget || n != b->tokens) return -1;
   fit_value_ = 0;
   for (auto& u : units_) fit_value_ += u->value_at(u->level);
   return !b->items.empty() || units_.empty() ? 1 : 0;
