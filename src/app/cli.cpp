@@ -12,6 +12,7 @@
 
 #include "app/cmd_ops.h"
 #include "app/cmd_mcp.h"
+#include "app/cmd_assemble.h"
 #include "core/engine.h"
 #include "core/query_cache.h"
 #include "parse/language.h"
@@ -260,6 +261,8 @@ struct SearchArgs {
   bool explain = false, no_boosts = false, expand = false, no_cache = false;
   std::string rerank, rerank_model, rerank_url, rerank_api = "cohere";
   int rerank_top = 50;
+  std::string pack;                            // context pack (app/cmd_assemble.h)
+  bool no_pack = false, mode_given = false;
 };
 
 // Rerank settings from the flags; backend "none" when no --rerank was given.
@@ -360,7 +363,19 @@ int cmd_search(const Common& c, SearchArgs a) {
     off.enabled = false;
     (*engine)->query_cache().set_options(off);
   }
-  auto resp = (*engine)->search(req);
+  // The context pack (--pack, or the active one) scopes the search; flags override it.
+  ScopeFlags sf;
+  if (!req.filters.lang.empty()) sf.langs = {req.filters.lang};
+  if (!a.glob.empty()) sf.globs = {a.glob};
+  if (!a.kind.empty()) sf.kinds = {a.kind};
+  sf.pack = a.pack;
+  sf.no_pack = a.no_pack;
+  auto scope = resolve_scope((*engine)->root(), sf);
+  if (!scope.ok()) return fail(scope.status());
+  if (scope->pack && !a.mode_given && !scope->pack->mode.empty())
+    parse_search_mode(scope->pack->mode, &req.mode);
+  req.filters = {};
+  auto resp = search_in_scope(**engine, req, scope->scope);
   if (!resp.ok()) return fail(resp.status());
   for (const std::string& w : resp->warnings) std::fprintf(stderr, "pampax: warning: %s\n", w.c_str());
   const std::vector<SearchHit>* r = &resp->hits;
@@ -526,6 +541,9 @@ int run_cli(int argc, char** argv) {
   search->add_option("--lang", sa.lang, "Only this language (e.g. python, cpp, ts)");
   search->add_option("--path-glob", sa.glob, "Only paths matching this glob (e.g. 'src/*')");
   search->add_option("--kind", sa.kind, "Only this chunk kind (function, method, class, ...)");
+  search->add_option("--pack", sa.pack,
+                     "Use this context pack (.pampax/packs/NAME.toml) instead of the active one");
+  search->add_flag("--no-pack", sa.no_pack, "Ignore the active context pack");
   search->add_flag("--no-cache", sa.no_cache,
                    "Compute the answer even when the query cache holds it (and do not store it)");
 
@@ -559,6 +577,9 @@ int run_cli(int argc, char** argv) {
                         "Also accept browser requests from this Origin (e.g. "
                         "https://tool.example); loopback origins are always accepted");
 
+  // Assembly and context packs (app/cmd_assemble.cpp).
+  auto assemble_cmds = add_assemble_commands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -571,7 +592,11 @@ int run_cli(int argc, char** argv) {
       return cmd_index(common, true, ia);
     }
     if (*info) return cmd_info(common);
-    if (*search) return cmd_search(common, sa);
+    if (*search) {
+      sa.mode_given = search->count("--mode") > 0;
+      return cmd_search(common, sa);
+    }
+    if (auto rc = run_assemble_commands(*assemble_cmds)) return *rc;
     if (int rc = ops.run(); rc >= 0) return rc;
     if (*mcp_cmd) return run_mcp_stdio(ma);
     if (*serve_cmd) return run_http_serve(ma);

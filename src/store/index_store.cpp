@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 #include <thread>
@@ -798,6 +799,58 @@ Result<std::vector<SymbolRow>> IndexStore::find_symbols(std::string_view name, N
   q.bind(1, name).bind(2, escape_like(name)).bind(3, kind).bind(4, filters.lang)
       .bind(5, filters.path_glob).bind(6, limit);
   return read_symbols(q);
+}
+
+namespace {
+// A JSON array of strings for json_each().
+std::string json_string_array(const std::vector<std::string>& v) {
+  std::string out = "[";
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    for (unsigned char c : v[i]) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += static_cast<char>(c);
+      } else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else {
+        out += static_cast<char>(c);
+      }
+    }
+    out += '"';
+  }
+  return out + "]";
+}
+}  // namespace
+
+Result<std::vector<SymbolRow>> IndexStore::find_symbols_named(const std::vector<std::string>& names,
+                                                              const SearchFilters& filters,
+                                                              int limit) {
+  if (names.empty() || limit <= 0) return std::vector<SymbolRow>{};
+  Stmt q = db_->must_prepare(std::string(kSymbolCols) +
+                             "WHERE s.name IN (SELECT value FROM json_each(?1))"
+                             " AND (?2 = '' OR f.lang = ?2) AND (?3 = '' OR f.path GLOB ?3)"
+                             " ORDER BY s.file_id, s.start_line LIMIT ?4");
+  q.bind(1, json_string_array(names)).bind(2, filters.lang).bind(3, filters.path_glob).bind(4, limit);
+  return read_symbols(q);
+}
+
+Result<std::vector<std::pair<int64_t, std::string>>> IndexStore::chunk_docs(
+    const std::vector<int64_t>& ids) {
+  std::vector<std::pair<int64_t, std::string>> out;
+  if (ids.empty()) return out;
+  std::string list = "[";
+  for (size_t i = 0; i < ids.size(); ++i) list += (i ? "," : "") + std::to_string(ids[i]);
+  list += "]";
+  Stmt q = db_->must_prepare(
+      "SELECT id, coalesce(doc, '') FROM chunks WHERE id IN (SELECT value FROM json_each(?1))");
+  q.bind(1, list);
+  while (q.step()) out.emplace_back(q.col_int(0), std::string(q.col_text(1)));
+  if (!q.last_status().ok()) return q.last_status();
+  return out;
 }
 
 Result<SymbolRow> IndexStore::get_symbol(int64_t id) {

@@ -190,6 +190,14 @@ class IndexStore {
   // The stored text of an indexed file (the index's copy, as of the last update); kNotFound
   // when the path is not indexed. `lang` receives the file's language when non-null.
   Result<std::string> file_text(const std::string& path, std::string* lang = nullptr);
+  // Definitions whose name (not qualified name) is one of `names`, within `filters` (lang,
+  // path glob; kind ignored), in one statement (context assembly looks up every identifier a
+  // function uses); grouped by file, then by line. At most `limit` rows.
+  Result<std::vector<SymbolRow>> find_symbols_named(const std::vector<std::string>& names,
+                                                    const SearchFilters& filters, int limit);
+  // The doc comment of each chunk in `ids` (ids that do not exist are left out), without
+  // decompressing any text.
+  Result<std::vector<std::pair<int64_t, std::string>>> chunk_docs(const std::vector<int64_t>& ids);
 
   // ---- Embeddings (the embeddings table in schema.h) ----
   struct PendingChunk {
