@@ -32,6 +32,10 @@ struct SearchRequest {
   // CoSQA it gained +0.001 MRR with plain stems and lost 0.06 with marked stems
   // (docs/benchmarks.md); kept for study.
   bool expand = false;
+  // Hybrid fusion: "" = the embedder's default (builtin vectors: minmax, others: rrf), or
+  // "rrf", "weighted", "minmax" (search/fusion.h). vector_weight < 0: the default.
+  std::string fusion;
+  double vector_weight = -1;
 };
 
 // Why a hit is where it is. Ranks are 1-based; 0 means the arm did not return the chunk.

@@ -96,6 +96,11 @@ CREATE VIRTUAL TABLE chunks_fts USING fts5(
   content='fts_src', content_rowid='id', tokenize='pampax', detail=column
 );
 )sql",
+    // 1 -> 2: the builtin embedder's word vectors (embed/builtin_model.h, core/builtin_layer.h):
+    // a term (Porter stem), its idf over the training chunks and its float32 vector.
+    R"sql(
+CREATE TABLE builtin_words(term TEXT PRIMARY KEY, idf REAL NOT NULL, vec BLOB NOT NULL) WITHOUT ROWID;
+)sql",
 };
 
 inline constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);
