@@ -66,6 +66,7 @@ def main():
     ap.add_argument("--limit", type=int, default=100, help="results requested per query")
     ap.add_argument("--reindex", action="store_true", help="rebuild the index from scratch")
     ap.add_argument("--out", help="write per-query ranks as JSON here")
+    ap.add_argument("--index-args", default="", help="more `pampax index` arguments, e.g. '--train-expansions'")
     args = ap.parse_args()
 
     pampax = os.path.abspath(args.pampax)
@@ -74,7 +75,7 @@ def main():
     if args.reindex:
         shutil.rmtree(os.path.join(corpus, ".pampax"), ignore_errors=True)
     t = time.time()
-    subprocess.run([pampax, "index", corpus, "--quiet"], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([pampax, "index", corpus, "--quiet"] + shlex.split(args.index_args), check=True, stdout=subprocess.DEVNULL)
     print("indexed %d functions in %.1fs" % (n, time.time() - t), file=sys.stderr)
 
     with open(os.path.join(args.data, "cosqa-retrieval-dev-500.json")) as f:

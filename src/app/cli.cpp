@@ -117,7 +117,9 @@ int cmd_index(const Common& c, bool update, const IndexArgs& a) {
   auto r = (*engine)->index(opt);
   if (!r.ok()) return fail(r.status());
   const IndexReport& rep = *r;
-  // Embeddings: with --embed, or when the index remembers an embedder.
+  // Embeddings: with --embed, or when the index remembers an embedder; an index that never
+  // chose one gets the builtin embedder (nothing to configure).
+  if (a.embed.empty() && !(*engine)->store().meta("embed_config")) embed_cfg->backend = "builtin";
   std::optional<EmbedReport> emb;
   bool embed_now = !a.no_embed && (embed_cfg->enabled() || [&] {
     auto stored = (*engine)->store().meta("embed_config");
@@ -256,13 +258,14 @@ int cmd_info(const Common& c) {
 }
 
 struct SearchArgs {
-  std::string query, query_file, lang, glob, kind, mode = "hybrid", group_by = "none";
+  std::string query, query_file, lang, glob, kind, mode = "hybrid", group_by = "none", fusion;
   int limit = 10;
   bool explain = false, no_boosts = false, expand = false, no_cache = false;
   std::string rerank, rerank_model, rerank_url, rerank_api = "cohere";
   int rerank_top = 50;
   std::string pack;                            // context pack (app/cmd_assemble.h)
   bool no_pack = false, mode_given = false;
+  double vector_weight = -1;
 };
 
 // Rerank settings from the flags; backend "none" when no --rerank was given.
@@ -334,6 +337,8 @@ int cmd_search(const Common& c, SearchArgs a) {
   }
   req.boosts = !a.no_boosts;
   req.expand = a.expand;
+  req.fusion = a.fusion;
+  req.vector_weight = a.vector_weight;
   if (a.group_by == "file") req.group_by = GroupBy::kFile;
   else if (a.group_by != "none") {
     std::fprintf(stderr, "pampax: error: unknown --group-by '%s' (none, file)\n", a.group_by.c_str());
@@ -458,10 +463,11 @@ int run_cli(int argc, char** argv) {
     cmd->add_option("--max-file-kib", ia.max_kib, "Skip files larger than this (default 1024 KiB)");
     cmd->add_option("--threads,-j", ia.threads, "Parse (and gguf compute) threads (default: all cores)");
     cmd->add_option("--embed", ia.embed,
-                    "Add embeddings for hybrid search: gguf (a local model file, --model), http "
-                    "(an embedding server, --embed-url), or none (turn them off). Remembered by "
-                    "the index: later runs keep embeddings up to date")
-        ->check(CLI::IsMember({"gguf", "http", "none"}));
+                    "Embeddings for hybrid search: builtin (the default: word vectors learned "
+                    "from the repository itself at index time, no model needed), gguf (a local "
+                    "model file, --model), http (an embedding server, --embed-url), or none "
+                    "(turn them off). Remembered by the index: later runs keep embeddings up to date")
+        ->check(CLI::IsMember({"builtin", "gguf", "http", "none"}));
     cmd->add_option("--model", ia.model, "gguf: the embedding model file (.gguf)");
     cmd->add_option("--embed-url", ia.embed_url,
                     "http: server base URL, e.g. http://127.0.0.1:8080 (OpenAI-compatible) or "
@@ -538,6 +544,15 @@ int run_cli(int argc, char** argv) {
                      "the reranker rescores; results after them keep their order")
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
+  search->add_option("--fusion", sa.fusion,
+                     "How hybrid mode merges the lexical and vector arms: rrf (reciprocal rank, "
+                     "k=60), weighted (scores over each arm's best) or minmax (scores scaled to "
+                     "each arm's range). Default: minmax for the builtin vectors, rrf otherwise")
+      ->check(CLI::IsMember({"rrf", "weighted", "minmax"}));
+  search->add_option("--vector-weight", sa.vector_weight,
+                     "Weight of the vector arm against the lexical arm's 1 in hybrid fusion "
+                     "(default: 0.5 for the builtin vectors with minmax, 1 otherwise)")
+      ->check(CLI::Range(0.0, 100.0));
   search->add_option("--lang", sa.lang, "Only this language (e.g. python, cpp, ts)");
   search->add_option("--path-glob", sa.glob, "Only paths matching this glob (e.g. 'src/*')");
   search->add_option("--kind", sa.kind, "Only this chunk kind (function, method, class, ...)");

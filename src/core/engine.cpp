@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "core/indexer.h"
+#include "core/builtin_layer.h"
 #include "embed/embed_text.h"
 #include "embed/rerank_config.h"
 #include "search/searcher.h"
@@ -129,6 +130,20 @@ Engine::Engine(fs::path root, std::unique_ptr<IndexStore> store)
 Engine::~Engine() = default;
 
 
+namespace {
+
+// Weight of the builtin vector arm against the lexical arm's 1 in min-max fusion
+// (docs/benchmarks.md: chosen on CoSQA dev and SWE-bench Lite).
+constexpr double kBuiltinVectorWeight = 0.5;
+
+// The builtin embedder lives in the index; the others are opened from their settings.
+Result<std::unique_ptr<Embedder>> open_embedder(IndexStore& store, const EmbedConfig& c, bool preload) {
+  if (c.backend == "builtin") return open_builtin_embedder(store, preload);
+  return make_embedder(c);
+}
+
+}  // namespace
+
 Result<EmbedReport> Engine::embed_uncached(const EmbedOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   EmbedConfig config = options.config;
@@ -142,7 +157,11 @@ Result<EmbedReport> Engine::embed_uncached(const EmbedOptions& options) {
     config = *c;
     if (!config.enabled()) return InvalidArgument("embeddings are turned off for this index");
   }
-  auto embedder = make_embedder(config);
+  if (config.backend == "builtin") {
+    bool trained = false;
+    PAMPAX_RETURN_IF_ERROR(train_builtin_if_needed(*store_, options.reembed, &trained));
+  }
+  auto embedder = open_embedder(*store_, config, /*preload=*/true);
   if (!embedder.ok()) return embedder.status();
   const EmbedderInfo& info = (*embedder)->info();
   EmbedReport rep;
@@ -256,7 +275,7 @@ Status Engine::prepare_vectors(std::string* why, bool* configured) {
     *configured = false;
     return Status::Ok();
   }
-  auto embedder = make_embedder(*cfg);
+  auto embedder = open_embedder(*store_, *cfg, /*preload=*/false);
   if (!embedder.ok()) {
     *why = embedder.status().message();
     return Status::Ok();
@@ -326,6 +345,16 @@ Result<SearchResponse> Engine::search_uncached(const SearchRequest& req) {
       return reranker_->score(query, docs);
     };
   }
+  // Fusion: the builtin vectors are a weak arm whose cosines sit in a narrow band, so they are
+  // min-max scaled and weighted below the lexical arm; model embeddings use RRF.
+  const bool builtin = vectors_ && vectors_model_.rfind("builtin:", 0) == 0;
+  const std::string fusion = req.fusion.empty() ? (builtin ? "minmax" : "rrf") : req.fusion;
+  if (fusion == "minmax") so.fusion.method = FusionOptions::Method::kMinMax;
+  else if (fusion == "weighted") so.fusion.method = FusionOptions::Method::kWeighted;
+  else if (fusion != "rrf")
+    return InvalidArgument("unknown fusion '" + fusion + "' (rrf, weighted or minmax)");
+  if (req.vector_weight >= 0) so.fusion.vector_weight = req.vector_weight;
+  else if (builtin && fusion == "minmax") so.fusion.vector_weight = kBuiltinVectorWeight;
   Searcher searcher(*store_, std::move(arm), std::move(so));
   auto hits = searcher.search(r);
   if (!hits.ok()) return hits.status();

@@ -3,13 +3,15 @@
 #include <chrono>
 #include <cstring>
 
+#include <cstdio>
+
 #include "util/hash.h"
 
 namespace pampax {
 
 // A field added to SearchRequest changes what a search returns: add it to
 // query_cache_request() below, then update this size (x86-64 / arm64 layout).
-static_assert(sizeof(SearchRequest) == 152,
+static_assert(sizeof(SearchRequest) == 368,
               "SearchRequest changed: add the new field to query_cache_request()");
 
 namespace {
@@ -102,6 +104,10 @@ std::string query_cache_request(const SearchRequest& r, const std::string& embed
   field("group_by", r.group_by == GroupBy::kFile ? "file" : "none");
   field("boosts", r.boosts ? "1" : "0");
   field("expand", r.expand ? "1" : "0");
+  field("fusion", r.fusion);
+  char weight[32];
+  std::snprintf(weight, sizeof weight, "%a", r.vector_weight);  // exact (hex float)
+  field("vector_weight", weight);
   field("embedder", embedder);
   return s;
 }

@@ -44,7 +44,7 @@ std::string EmbedConfig::describe() const {
 
 Result<std::unique_ptr<Embedder>> make_embedder(const EmbedConfig& c) {
   Result<std::unique_ptr<Embedder>> r = InvalidArgument("unknown embedding backend '" + c.backend +
-                                                        "' (gguf, http or none)");
+                                                        "' (builtin, gguf, http or none)");
   if (c.backend == "gguf") {
     if (c.model_path.empty()) return InvalidArgument("the gguf backend needs a model: --model FILE.gguf");
     GgufOptions o;
@@ -60,6 +60,8 @@ Result<std::unique_ptr<Embedder>> make_embedder(const EmbedConfig& c) {
     else if (c.api != "openai")
       return InvalidArgument("unknown embedding API '" + c.api + "' (openai or ollama)");
     r = open_http_embedder(o);
+  } else if (c.backend == "builtin") {
+    return InvalidArgument("the builtin embedder is opened from its index (core/builtin_layer.h)");
   } else if (c.backend == "none") {
     return InvalidArgument("no embedder configured");
   }

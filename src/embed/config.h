@@ -11,7 +11,7 @@
 namespace pampax {
 
 struct EmbedConfig {
-  std::string backend = "none";  // none | gguf | http
+  std::string backend = "none";  // none | builtin | gguf | http
   std::string model_path;        // gguf: path of the .gguf file (absolute)
   std::string url;               // http: base URL
   std::string model;             // http: model name sent to the server
@@ -26,7 +26,7 @@ struct EmbedConfig {
   std::string describe() const;
 };
 
-// Opens the backend. Errors are the backend's (missing model file, unreachable server, ...)
+// Opens the backend (not "builtin": its model lives in the index, see core/builtin_layer.h). Errors are the backend's (missing model file, unreachable server, ...)
 // prefixed with what was being opened.
 Result<std::unique_ptr<Embedder>> make_embedder(const EmbedConfig& config);
 

@@ -27,6 +27,21 @@ std::vector<Candidate> fuse(const std::vector<ArmHit>& lexical, const std::vecto
       if (c.lexical.rank) c.fused += o.lexical_weight / (o.rrf_k + c.lexical.rank);
       if (c.vector.rank) c.fused += o.vector_weight / (o.rrf_k + c.vector.rank);
     }
+  } else if (o.method == FusionOptions::Method::kMinMax) {
+    auto range = [](const std::vector<ArmHit>& arm) {
+      double lo = arm.front().score, hi = arm.front().score;
+      for (const ArmHit& h : arm) {
+        lo = std::min(lo, h.score);
+        hi = std::max(hi, h.score);
+      }
+      return std::make_pair(lo, hi > lo ? hi - lo : 1.0);
+    };
+    auto [llo, lspan] = range(lexical);
+    auto [vlo, vspan] = range(vec);
+    for (Candidate& c : out) {
+      if (c.lexical.rank) c.fused += o.lexical_weight * (c.lexical.score - llo) / lspan;
+      if (c.vector.rank) c.fused += o.vector_weight * (c.vector.score - vlo) / vspan;
+    }
   } else {
     double lmax = 0, vmax = 0;
     for (const ArmHit& h : lexical) lmax = std::max(lmax, h.score);

@@ -13,7 +13,10 @@ struct ArmHit {
 };
 
 struct FusionOptions {
-  enum class Method { kRrf, kWeighted } method = Method::kRrf;
+  // kMinMax: score = sum of weight * (score - arm's worst) / (arm's best - arm's worst) over
+  // the arms that returned the chunk: cosines of a weak embedder sit in a narrow band, which
+  // kWeighted (divide by the best) flattens.
+  enum class Method { kRrf, kWeighted, kMinMax } method = Method::kRrf;
   double rrf_k = 60;            // RRF: score = sum over arms of weight / (rrf_k + rank)
   double lexical_weight = 1.0;
   double vector_weight = 1.0;   // weighted: score = sum of weight * score / arm's best score

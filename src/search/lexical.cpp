@@ -43,6 +43,14 @@ Result<std::vector<LexicalSearcher::Term>> LexicalSearcher::plan(const ParsedQue
       auto df = store_.term_doc_count(t.text);  // cheap: a cold term has few postings
       if (!df.ok()) return df.status();
       t.df = *df;
+      if (t.text.size() > 1 && t.text[0] == kStemMark[0]) {
+        // "~s" matches s or ~s, and documents index ~s only where it differs from the word
+        // ("longest" has no "~longest"): count both (an upper bound of the union), or the
+        // term would look absent and be dropped.
+        auto plain = store_.term_doc_count(t.text.substr(1));
+        if (!plain.ok()) return plain.status();
+        t.df += *plain;
+      }
     }
     if (t.df == 0) continue;
     double df = static_cast<double>(t.df);

@@ -37,6 +37,10 @@ struct SearchRequest {
   // how many of the best first-stage results (files, when grouping) it rescores.
   RerankConfig rerank;
   int rerank_top = 50;
+  // Hybrid fusion: "" = the embedder's default (builtin vectors: minmax, others: rrf), or
+  // "rrf", "weighted", "minmax" (search/fusion.h). vector_weight < 0: the default.
+  std::string fusion;
+  double vector_weight = -1;
 };
 
 // Why a hit is where it is. Ranks are 1-based; 0 means the arm did not return the chunk.

@@ -148,6 +148,11 @@ CREATE TABLE metric_histograms(
   count INTEGER NOT NULL, max REAL NOT NULL, updated_at INTEGER NOT NULL,
   PRIMARY KEY(name, labels)) WITHOUT ROWID;
 )sql",
+    // 2 -> 3: the builtin embedder's word vectors (embed/builtin_model.h, core/builtin_layer.h):
+    // a term (Porter stem), its idf over the training chunks and its float32 vector.
+    R"sql(
+CREATE TABLE builtin_words(term TEXT PRIMARY KEY, idf REAL NOT NULL, vec BLOB NOT NULL) WITHOUT ROWID;
+)sql",
 };
 
 inline constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);

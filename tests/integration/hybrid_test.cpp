@@ -179,7 +179,7 @@ TEST_F(Hybrid, EmbedSearchCacheAndModelChange) {
 TEST_F(Hybrid, NoEmbeddingsMeansClearErrors) {
   TempDir d;
   make_repo(d, 2);
-  ASSERT_EQ(pampax({"index", d.path().string()}).exit_code, 0);
+  ASSERT_EQ(pampax({"index", d.path().string(), "--embed", "none"}).exit_code, 0);
   ProcResult v = pampax({"search", "token", "-p", d.path().string(), "--mode", "vector"});
   EXPECT_NE(v.exit_code, 0);
   EXPECT_NE(v.err.find("pampax index --embed"), std::string::npos) << v.err;

@@ -10,6 +10,7 @@
 #include "../embed/embed_test_util.h"
 #include "../process_util.h"
 #include "../test_util.h"
+#include "store/index_store.h"
 
 namespace pampax {
 namespace {
@@ -271,7 +272,7 @@ TEST(OpsCli, HealthExitCodes) {
   ProcResult ok = pampax({"health", root, "-o", "json"});
   json j = parse(ok);
   EXPECT_EQ(j["quick_check"], "ok");
-  EXPECT_EQ(j["schema_version"], 2);
+  EXPECT_EQ(j["schema_version"], kSchemaVersion);
   bool machine_ok = true;
   for (const json& c : j["checks"])
     if (c["name"] == "disk" || c["name"] == "memory") machine_ok &= c["status"] == "ok";

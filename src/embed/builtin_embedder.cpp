@@ -1,0 +1,69 @@
+#include "embed/builtin_embedder.h"
+
+#include <cmath>
+
+namespace pampax {
+
+BuiltinEmbedder::BuiltinEmbedder(std::string model_id, int dim, BuiltinWordLookup lookup)
+    : lookup_(std::move(lookup)) {
+  info_.model_id = std::move(model_id);
+  info_.dim = dim;
+  info_.max_tokens = 1 << 20;  // no truncation beyond the embed text's own cap
+}
+
+BuiltinEmbedder::BuiltinEmbedder(const BuiltinModel& model) {
+  info_.model_id = model.model_id();
+  info_.dim = model.dim;
+  info_.max_tokens = 1 << 20;
+  for (size_t i = 0; i < model.terms.size(); ++i) {
+    Word w;
+    w.idf = model.idf[i];
+    const float* v = &model.vectors[i * static_cast<size_t>(model.dim)];
+    w.vec.assign(v, v + model.dim);
+    cache_.emplace(model.terms[i], std::move(w));
+  }
+  lookup_ = [](const std::string&, float*, std::vector<float>*) -> Result<bool> { return false; };
+}
+
+Result<const BuiltinEmbedder::Word*> BuiltinEmbedder::word(const std::string& term) {
+  auto it = cache_.find(term);
+  if (it != cache_.end()) return &it->second;
+  Word w;
+  auto found = lookup_(term, &w.idf, &w.vec);
+  if (!found.ok()) return found.status();
+  if (!*found) w.vec.clear();
+  else if (w.vec.size() != static_cast<size_t>(info_.dim))
+    return Corrupt("the builtin word vector of '" + term + "' has " + std::to_string(w.vec.size()) +
+                   " values instead of " + std::to_string(info_.dim) + ": re-index with --reembed");
+  return &cache_.emplace(term, std::move(w)).first->second;
+}
+
+Result<std::vector<float>> BuiltinEmbedder::embed(const std::vector<std::string>& texts, EmbedRole role) {
+  const size_t d = static_cast<size_t>(info_.dim);
+  std::vector<float> out(texts.size() * d, 0.0f);
+  std::vector<double> acc(d);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    Status err;
+    builtin_terms(texts[i], role == EmbedRole::kQuery, [&](const std::string& t) {
+      if (!err.ok()) return;
+      auto w = word(t);
+      if (!w.ok()) {
+        err = w.status();
+        return;
+      }
+      const Word* x = *w;
+      if (x->vec.empty()) return;
+      for (size_t k = 0; k < d; ++k) acc[k] += static_cast<double>(x->idf) * x->vec[k];
+    });
+    if (!err.ok()) return err;
+    double norm = 0;
+    for (double a : acc) norm += a * a;
+    if (norm <= 0) continue;
+    const double inv = 1.0 / std::sqrt(norm);
+    for (size_t k = 0; k < d; ++k) out[i * d + k] = static_cast<float>(acc[k] * inv);
+  }
+  return out;
+}
+
+}  // namespace pampax

@@ -1,0 +1,374 @@
+#include "embed/builtin_model.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <unordered_map>
+
+#include "search/query.h"
+#include "util/hash.h"
+#include "util/ident.h"
+#include "util/stem.h"
+
+namespace pampax {
+
+void builtin_terms(std::string_view text, bool drop_stop_words,
+                   const std::function<void(const std::string&)>& sink) {
+  std::vector<std::string> all, kept;
+  std::unordered_map<std::string, std::string> stems;  // a text repeats its words
+  for_each_term(text, [&](std::string_view term, bool, int, int) {
+    if (term.size() < 2 || term.size() > 40) return;
+    if (std::all_of(term.begin(), term.end(), [](char c) { return c >= '0' && c <= '9'; })) return;
+    std::string t(term);
+    auto it = stems.find(t);
+    if (it == stems.end()) it = stems.emplace(t, stemmable(t) ? porter_stem(t) : t).first;
+    all.push_back(it->second);
+    if (!drop_stop_words || !is_stop_word(term)) kept.push_back(it->second);
+  });
+  for (const std::string& t : (drop_stop_words && !kept.empty()) ? kept : all) sink(t);
+}
+
+void SparseMatrix::multiply(const float* x, int k, float* out) const {
+  for (int i = 0; i < n; ++i) {
+    float* o = out + static_cast<size_t>(i) * k;
+    std::fill(o, o + k, 0.0f);
+    for (int64_t p = row_start[i]; p < row_start[i + 1]; ++p) {
+      const float v = val[p];
+      const float* xr = x + static_cast<size_t>(col[p]) * k;
+      for (int j = 0; j < k; ++j) o[j] += v * xr[j];
+    }
+  }
+}
+
+SparseMatrix cooccurrence(const std::vector<std::vector<uint32_t>>& bags, int n) {
+  // Upper-triangle pair keys, sorted and counted, then mirrored: memory is 8 bytes a pair
+  // occurrence, bounded by the caller's cap on terms per bag.
+  std::vector<uint64_t> keys;
+  std::vector<uint32_t> u;
+  for (const auto& bag : bags) {
+    u.assign(bag.begin(), bag.end());
+    std::sort(u.begin(), u.end());
+    u.erase(std::unique(u.begin(), u.end()), u.end());
+    for (size_t a = 0; a < u.size(); ++a)
+      for (size_t b = a + 1; b < u.size(); ++b) keys.push_back(static_cast<uint64_t>(u[a]) << 32 | u[b]);
+  }
+  std::sort(keys.begin(), keys.end());
+  std::vector<uint64_t> distinct;
+  std::vector<float> count;
+  for (size_t i = 0; i < keys.size();) {
+    size_t j = i;
+    while (j < keys.size() && keys[j] == keys[i]) ++j;
+    distinct.push_back(keys[i]);
+    count.push_back(static_cast<float>(j - i));
+    i = j;
+  }
+  keys.clear();
+  keys.shrink_to_fit();
+  SparseMatrix m;
+  m.n = n;
+  m.row_start.assign(static_cast<size_t>(n) + 1, 0);
+  for (uint64_t k : distinct) {
+    ++m.row_start[(k >> 32) + 1];
+    ++m.row_start[(k & 0xffffffffu) + 1];
+  }
+  for (int i = 0; i < n; ++i) m.row_start[i + 1] += m.row_start[i];
+  m.col.resize(static_cast<size_t>(m.row_start[n]));
+  m.val.resize(m.col.size());
+  std::vector<int64_t> fill(m.row_start.begin(), m.row_start.end() - 1);
+  // Row i gets its lower-triangle entries (j < i) first, in increasing j, then its upper ones.
+  std::vector<size_t> by_col(distinct.size());
+  for (size_t q = 0; q < by_col.size(); ++q) by_col[q] = q;
+  std::stable_sort(by_col.begin(), by_col.end(), [&](size_t x, size_t y) {
+    uint32_t bx = static_cast<uint32_t>(distinct[x]), by = static_cast<uint32_t>(distinct[y]);
+    if (bx != by) return bx < by;
+    return (distinct[x] >> 32) < (distinct[y] >> 32);
+  });
+  for (size_t q : by_col) {  // lower triangle: row b, column a < b, increasing a
+    uint32_t a = static_cast<uint32_t>(distinct[q] >> 32), b = static_cast<uint32_t>(distinct[q]);
+    int64_t p = fill[b]++;
+    m.col[p] = static_cast<int32_t>(a);
+    m.val[p] = count[q];
+  }
+  for (size_t q = 0; q < distinct.size(); ++q) {  // upper: row a, column b > a, increasing b
+    uint32_t a = static_cast<uint32_t>(distinct[q] >> 32), b = static_cast<uint32_t>(distinct[q]);
+    int64_t p = fill[a]++;
+    m.col[p] = static_cast<int32_t>(b);
+    m.val[p] = count[q];
+  }
+  return m;
+}
+
+SparseMatrix ppmi(const SparseMatrix& c, double alpha) {
+  std::vector<double> r(static_cast<size_t>(c.n), 0.0);
+  for (int i = 0; i < c.n; ++i)
+    for (int64_t p = c.row_start[i]; p < c.row_start[i + 1]; ++p) r[i] += c.val[p];
+  double ctx_total = 0;
+  for (double x : r) ctx_total += std::pow(x, alpha);
+  SparseMatrix m;
+  m.n = c.n;
+  m.row_start.assign(static_cast<size_t>(c.n) + 1, 0);
+  for (int i = 0; i < c.n; ++i) {
+    for (int64_t p = c.row_start[i]; p < c.row_start[i + 1]; ++p) {
+      const int j = c.col[p];
+      const double cj = std::pow(r[j], alpha) / ctx_total;
+      const double v = std::log(static_cast<double>(c.val[p]) / (r[i] * cj));
+      if (v > 0) {
+        m.col.push_back(j);
+        m.val.push_back(static_cast<float>(v));
+      }
+    }
+    m.row_start[i + 1] = static_cast<int64_t>(m.col.size());
+  }
+  return m;
+}
+
+void jacobi_eigen(std::vector<double> a, int n, std::vector<double>* w, std::vector<double>* v) {
+  v->assign(static_cast<size_t>(n) * n, 0.0);
+  for (int i = 0; i < n; ++i) (*v)[static_cast<size_t>(i) * n + i] = 1.0;
+  auto A = [&](int i, int j) -> double& { return a[static_cast<size_t>(i) * n + j]; };
+  for (int sweep = 0; sweep < 60; ++sweep) {
+    double off = 0, diag = 0;
+    for (int i = 0; i < n; ++i) {
+      diag += A(i, i) * A(i, i);
+      for (int j = i + 1; j < n; ++j) off += A(i, j) * A(i, j);
+    }
+    if (off <= 1e-30 * std::max(diag, 1e-300)) break;
+    for (int p = 0; p < n; ++p) {
+      for (int q = p + 1; q < n; ++q) {
+        const double apq = A(p, q);
+        if (std::fabs(apq) < 1e-300) continue;
+        const double theta = (A(q, q) - A(p, p)) / (2.0 * apq);
+        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::fabs(theta) + std::sqrt(theta * theta + 1.0));
+        const double cs = 1.0 / std::sqrt(t * t + 1.0), sn = t * cs;
+        for (int k = 0; k < n; ++k) {  // columns p, q
+          const double akp = A(k, p), akq = A(k, q);
+          A(k, p) = cs * akp - sn * akq;
+          A(k, q) = sn * akp + cs * akq;
+        }
+        for (int k = 0; k < n; ++k) {  // rows p, q
+          const double apk = A(p, k), aqk = A(q, k);
+          A(p, k) = cs * apk - sn * aqk;
+          A(q, k) = sn * apk + cs * aqk;
+        }
+        for (int k = 0; k < n; ++k) {
+          double* vr = &(*v)[static_cast<size_t>(k) * n];
+          const double vkp = vr[p], vkq = vr[q];
+          vr[p] = cs * vkp - sn * vkq;
+          vr[q] = sn * vkp + cs * vkq;
+        }
+      }
+    }
+  }
+  w->resize(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) (*w)[i] = A(i, i);
+}
+
+namespace {
+
+// Orthonormalises the columns of q (n x k, row-major) in place: Cholesky QR, twice (the second
+// pass removes the first's rounding error). A column numerically dependent on the ones before
+// it becomes zero.
+void orthonormalise(std::vector<float>& q, int n, int k) {
+  std::vector<float> g(static_cast<size_t>(k) * k), t(static_cast<size_t>(k) * k), out(q.size());
+  for (int pass = 0; pass < 2; ++pass) {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, k, n, 1.0f, q.data(), k, q.data(), k, 0.0f,
+                g.data(), k);
+    auto G = [&](int i, int j) { return static_cast<double>(g[static_cast<size_t>(i) * k + j]); };
+    double gmax = 0;
+    for (int i = 0; i < k; ++i) gmax = std::max(gmax, G(i, i));
+    std::vector<double> r(static_cast<size_t>(k) * k, 0.0), ri(static_cast<size_t>(k) * k, 0.0);
+    auto R = [&](int i, int j) -> double& { return r[static_cast<size_t>(i) * k + j]; };
+    auto RI = [&](int i, int j) -> double& { return ri[static_cast<size_t>(i) * k + j]; };
+    for (int j = 0; j < k; ++j) {
+      double d = G(j, j);
+      for (int m = 0; m < j; ++m) d -= R(m, j) * R(m, j);
+      if (d <= gmax * 1e-9 || d <= 0) continue;  // dependent column: row j of R stays zero
+      R(j, j) = std::sqrt(d);
+      for (int i = j + 1; i < k; ++i) {
+        double x = G(j, i);
+        for (int m = 0; m < j; ++m) x -= R(m, j) * R(m, i);
+        R(j, i) = x / R(j, j);
+      }
+    }
+    for (int j = 0; j < k; ++j) {  // R^-1 over the kept columns (upper triangular)
+      if (R(j, j) == 0) continue;
+      RI(j, j) = 1.0 / R(j, j);
+      for (int i = j - 1; i >= 0; --i) {
+        if (R(i, i) == 0) continue;
+        double x = 0;
+        for (int m = i + 1; m <= j; ++m) x += R(i, m) * RI(m, j);
+        RI(i, j) = -x / R(i, i);
+      }
+    }
+    for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(ri[i]);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, k, 1.0f, q.data(), k, t.data(), k, 0.0f,
+                out.data(), k);
+    q.swap(out);
+  }
+}
+
+// Deterministic standard normal numbers (splitmix64 + Box-Muller).
+struct Gauss {
+  uint64_t s;
+  double spare = 0;
+  bool has = false;
+  uint64_t next() {
+    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return (static_cast<double>(next() >> 11) + 0.5) / 9007199254740992.0; }
+  double operator()() {
+    if (has) {
+      has = false;
+      return spare;
+    }
+    double u = uniform(), v = uniform();
+    double r = std::sqrt(-2.0 * std::log(u)), a = 6.283185307179586 * v;
+    spare = r * std::sin(a);
+    has = true;
+    return r * std::cos(a);
+  }
+};
+
+}  // namespace
+
+void randomized_eigs(const SparseMatrix& m, int k, int oversample, int power, uint64_t seed,
+                     std::vector<float>* vectors, std::vector<float>* values) {
+  const int n = m.n;
+  k = std::max(0, std::min(k, n));
+  const int l = std::min(n, k + std::max(0, oversample));
+  vectors->assign(static_cast<size_t>(n) * k, 0.0f);
+  values->assign(static_cast<size_t>(k), 0.0f);
+  if (k == 0) return;
+  Gauss g{seed};
+  std::vector<float> omega(static_cast<size_t>(n) * l), q(omega.size()), tmp(omega.size());
+  for (float& x : omega) x = static_cast<float>(g());
+  m.multiply(omega.data(), l, q.data());
+  for (int it = 0; it < power; ++it) {
+    orthonormalise(q, n, l);
+    m.multiply(q.data(), l, tmp.data());
+    m.multiply(tmp.data(), l, q.data());
+  }
+  orthonormalise(q, n, l);
+  // Rayleigh-Ritz: H = Q^T M Q (l x l), its eigenpairs give M's on the subspace.
+  m.multiply(q.data(), l, tmp.data());
+  std::vector<float> h(static_cast<size_t>(l) * l);
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l, l, n, 1.0f, q.data(), l, tmp.data(), l, 0.0f,
+              h.data(), l);
+  std::vector<double> hd(h.size());
+  for (int i = 0; i < l; ++i)
+    for (int j = 0; j < l; ++j)  // symmetrise away rounding
+      hd[static_cast<size_t>(i) * l + j] =
+          0.5 * (static_cast<double>(h[static_cast<size_t>(i) * l + j]) + h[static_cast<size_t>(j) * l + i]);
+  std::vector<double> w, v;
+  jacobi_eigen(hd, l, &w, &v);
+  std::vector<int> order(static_cast<size_t>(l));
+  for (int i = 0; i < l; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return std::fabs(w[a]) > std::fabs(w[b]); });
+  std::vector<float> vk(static_cast<size_t>(l) * k);
+  for (int c = 0; c < k; ++c) {
+    const int e = order[c];
+    (*values)[c] = static_cast<float>(w[e]);
+    // Fix the sign: the largest-magnitude component of each Ritz vector is positive.
+    double best = 0;
+    for (int i = 0; i < l; ++i)
+      if (std::fabs(v[static_cast<size_t>(i) * l + e]) > std::fabs(best)) best = v[static_cast<size_t>(i) * l + e];
+    const double sign = best < 0 ? -1.0 : 1.0;
+    for (int i = 0; i < l; ++i) vk[static_cast<size_t>(i) * k + c] = static_cast<float>(sign * v[static_cast<size_t>(i) * l + e]);
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, l, 1.0f, q.data(), l, vk.data(), k, 0.0f,
+              vectors->data(), k);
+}
+
+std::string BuiltinModel::model_id() const {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "builtin:ppmi-svd-d%d:%016llx", dim, static_cast<unsigned long long>(hash));
+  return buf;
+}
+
+BuiltinModel train_builtin_model(const std::vector<std::string>& texts, const BuiltinTrainOptions& o) {
+  BuiltinModel model;
+  model.dim = o.dim;
+  // Document frequencies over the training chunks.
+  std::unordered_map<std::string, uint32_t> df;
+  std::vector<std::vector<std::string>> docs(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    std::vector<std::string>& d = docs[i];
+    builtin_terms(texts[i], false, [&](const std::string& t) { d.push_back(t); });
+    std::vector<std::string> u = d;
+    std::sort(u.begin(), u.end());
+    u.erase(std::unique(u.begin(), u.end()), u.end());
+    for (const std::string& t : u) ++df[t];
+  }
+  // Vocabulary: the max_vocab most frequent terms with df >= min_df (ties by term), sorted.
+  std::vector<std::pair<uint32_t, std::string>> cand;
+  for (const auto& [t, n] : df)
+    if (n >= static_cast<uint32_t>(o.min_df)) cand.emplace_back(n, t);
+  std::sort(cand.begin(), cand.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  if (cand.size() > static_cast<size_t>(o.max_vocab)) cand.resize(static_cast<size_t>(o.max_vocab));
+  std::sort(cand.begin(), cand.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+  std::unordered_map<std::string, uint32_t> id;
+  for (const auto& [n, t] : cand) {
+    id.emplace(t, static_cast<uint32_t>(model.terms.size()));
+    model.terms.push_back(t);
+    model.idf.push_back(static_cast<float>(std::log(static_cast<double>(texts.size()) / n)));
+  }
+  const int v = static_cast<int>(model.terms.size());
+  model.vectors.assign(static_cast<size_t>(v) * o.dim, 0.0f);
+  if (v >= 2) {
+    std::vector<std::vector<uint32_t>> bags;
+    bags.reserve(docs.size());
+    for (auto& d : docs) {
+      std::vector<uint32_t> b;
+      for (const std::string& t : d) {
+        auto it = id.find(t);
+        if (it != id.end()) b.push_back(it->second);
+      }
+      std::sort(b.begin(), b.end());
+      b.erase(std::unique(b.begin(), b.end()), b.end());
+      if (b.size() > static_cast<size_t>(o.max_terms_per_chunk)) {
+        // Keep the rarest terms of a big chunk (most informative, and pairs grow squared).
+        std::stable_sort(b.begin(), b.end(), [&](uint32_t x, uint32_t y) { return model.idf[x] > model.idf[y]; });
+        b.resize(static_cast<size_t>(o.max_terms_per_chunk));
+      }
+      if (b.size() >= 2) bags.push_back(std::move(b));
+      d.clear();
+      d.shrink_to_fit();
+    }
+    SparseMatrix m = ppmi(cooccurrence(bags, v));
+    bags.clear();
+    std::vector<float> u, s;
+    randomized_eigs(m, o.dim, o.oversample, o.power, o.seed, &u, &s);
+    const int k = static_cast<int>(s.size());
+    for (int i = 0; i < v; ++i) {
+      float* row = &model.vectors[static_cast<size_t>(i) * o.dim];
+      double norm = 0;
+      for (int c = 0; c < k; ++c) {
+        row[c] = u[static_cast<size_t>(i) * k + c] * std::sqrt(std::fabs(s[c]));
+        norm += static_cast<double>(row[c]) * row[c];
+      }
+      if (norm > 0) {
+        const float inv = static_cast<float>(1.0 / std::sqrt(norm));
+        for (int c = 0; c < k; ++c) row[c] *= inv;
+      }
+    }
+  }
+  std::string blob;
+  for (size_t i = 0; i < model.terms.size(); ++i) {
+    blob += model.terms[i];
+    blob += '\0';
+  }
+  blob.append(reinterpret_cast<const char*>(model.idf.data()), model.idf.size() * sizeof(float));
+  blob.append(reinterpret_cast<const char*>(model.vectors.data()), model.vectors.size() * sizeof(float));
+  model.hash = hash64(blob);
+  return model;
+}
+
+}  // namespace pampax

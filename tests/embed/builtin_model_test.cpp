@@ -1,0 +1,206 @@
+// The builtin embedder's training pieces (co-occurrence, PPMI, randomized eigen-decomposition)
+// against hand-computed values, determinism of training, and embedding texts and queries.
+#include "embed/builtin_model.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "embed/builtin_embedder.h"
+
+namespace pampax {
+namespace {
+
+double entry(const SparseMatrix& m, int i, int j) {
+  for (int64_t p = m.row_start[i]; p < m.row_start[i + 1]; ++p)
+    if (m.col[p] == j) return m.val[p];
+  return 0;
+}
+
+TEST(BuiltinModel, CooccurrenceCountsDistinctPairsPerBag) {
+  // Bag 0 repeats term 1: still one co-occurrence of (0,1) for that bag.
+  SparseMatrix c = cooccurrence({{0, 1, 1}, {1, 0}, {1, 2}, {3}}, 4);
+  ASSERT_EQ(c.n, 4);
+  EXPECT_EQ(entry(c, 0, 1), 2);
+  EXPECT_EQ(entry(c, 1, 0), 2);
+  EXPECT_EQ(entry(c, 1, 2), 1);
+  EXPECT_EQ(entry(c, 2, 1), 1);
+  EXPECT_EQ(entry(c, 0, 2), 0);
+  EXPECT_EQ(entry(c, 1, 1), 0);  // no diagonal
+  EXPECT_EQ(c.row_start[4] - c.row_start[3], 0);
+  EXPECT_EQ(c.col.size(), 4u);
+  for (int i = 0; i < c.n; ++i)
+    for (int64_t p = c.row_start[i] + 1; p < c.row_start[i + 1]; ++p) EXPECT_LT(c.col[p - 1], c.col[p]);
+}
+
+TEST(BuiltinModel, PpmiMatchesTheFormula) {
+  std::vector<std::vector<uint32_t>> bags = {{0, 1}, {0, 1}, {1, 2}, {0, 2}, {2, 3}, {2, 3}, {0, 3}};
+  SparseMatrix c = cooccurrence(bags, 4);
+  const double alpha = 0.75;
+  SparseMatrix p = ppmi(c, alpha);
+  std::vector<double> r(4, 0);
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) r[i] += entry(c, i, j);
+  double z = 0;
+  for (double x : r) z += std::pow(x, alpha);
+  int positive = 0;
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j) {
+      double cij = entry(c, i, j);
+      double want = cij > 0 ? std::max(0.0, std::log(cij / (r[i] * std::pow(r[j], alpha) / z))) : 0.0;
+      EXPECT_NEAR(entry(p, i, j), want, 1e-5) << i << "," << j;
+      positive += want > 0;
+    }
+  EXPECT_GT(positive, 0);
+  EXPECT_EQ(static_cast<int>(p.col.size()), positive);  // zeros are not stored
+}
+
+TEST(BuiltinModel, JacobiDiagonalisesASmallMatrix) {
+  // [[2,1,0],[1,2,0],[0,0,5]]: eigenvalues 1, 3, 5.
+  std::vector<double> w, v;
+  jacobi_eigen({2, 1, 0, 1, 2, 0, 0, 0, 5}, 3, &w, &v);
+  std::vector<double> sorted = w;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_NEAR(sorted[0], 1, 1e-12);
+  EXPECT_NEAR(sorted[1], 3, 1e-12);
+  EXPECT_NEAR(sorted[2], 5, 1e-12);
+  for (int e = 0; e < 3; ++e) {  // A v = w v
+    const double a[3][3] = {{2, 1, 0}, {1, 2, 0}, {0, 0, 5}};
+    for (int i = 0; i < 3; ++i) {
+      double av = 0;
+      for (int k = 0; k < 3; ++k) av += a[i][k] * v[k * 3 + e];
+      EXPECT_NEAR(av, w[e] * v[i * 3 + e], 1e-12);
+    }
+  }
+}
+
+// A = Q diag(lambda) Q^T with a known orthonormal Q (Gram-Schmidt of fixed vectors).
+TEST(BuiltinModel, RandomizedEigsRecoversAKnownSpectrum) {
+  const int n = 40;
+  std::vector<std::vector<double>> q;
+  for (int c = 0; c < n; ++c) {
+    std::vector<double> x(n);
+    for (int i = 0; i < n; ++i) x[i] = std::sin(1.0 + 0.37 * (i + 1) * (c + 1)) + (i == c ? 2.0 : 0.0);
+    for (const auto& y : q) {
+      double d = 0;
+      for (int i = 0; i < n; ++i) d += x[i] * y[i];
+      for (int i = 0; i < n; ++i) x[i] -= d * y[i];
+    }
+    double norm = 0;
+    for (double t : x) norm += t * t;
+    for (double& t : x) t /= std::sqrt(norm);
+    q.push_back(x);
+  }
+  std::vector<double> lambda(n, 0.0);
+  const double top[] = {10, -8, 6, 4.5};  // then small values
+  for (int c = 0; c < n; ++c) lambda[c] = c < 4 ? top[c] : 0.2 / (c + 1);
+  SparseMatrix a;
+  a.n = n;
+  a.row_start.push_back(0);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
+      double s = 0;
+      for (int c = 0; c < n; ++c) s += lambda[c] * q[c][i] * q[c][j];
+      a.col.push_back(j);
+      a.val.push_back(static_cast<float>(s));
+    }
+    a.row_start.push_back(static_cast<int64_t>(a.col.size()));
+  }
+  std::vector<float> vecs, vals;
+  randomized_eigs(a, 4, 8, 3, 7, &vecs, &vals);
+  ASSERT_EQ(vals.size(), 4u);
+  ASSERT_EQ(vecs.size(), static_cast<size_t>(n) * 4);
+  for (int c = 0; c < 4; ++c) {
+    EXPECT_NEAR(vals[c], top[c], 1e-3) << c;
+    double dot = 0;
+    for (int i = 0; i < n; ++i) dot += vecs[static_cast<size_t>(i) * 4 + c] * q[c][i];
+    EXPECT_NEAR(std::fabs(dot), 1.0, 1e-4) << c;
+  }
+  // k larger than n is clamped; a zero matrix gives zero values.
+  SparseMatrix zero;
+  zero.n = 3;
+  zero.row_start = {0, 0, 0, 0};
+  randomized_eigs(zero, 10, 4, 2, 1, &vecs, &vals);
+  ASSERT_EQ(vals.size(), 3u);
+  for (float v : vals) EXPECT_EQ(v, 0.0f);
+}
+
+std::vector<std::string> corpus() {
+  std::vector<std::string> t;
+  for (int i = 0; i < 30; ++i) {
+    t.push_back("def parse_json_config(path):\n    \"\"\"Read the JSON config file.\"\"\"\n    data = json.loads(open(path).read())\n    return data  # " + std::to_string(i));
+    t.push_back("def send_http_request(url):\n    \"\"\"Send an HTTP request and return the response.\"\"\"\n    response = requests.get(url, timeout=10)\n    return response.status_code");
+    t.push_back("def resize_image(img, width):\n    \"\"\"Scale the image to a width.\"\"\"\n    return img.resize((width, img.height * width // img.width))");
+  }
+  return t;
+}
+
+double cosine(const float* a, const float* b, int d) {
+  double s = 0;
+  for (int i = 0; i < d; ++i) s += static_cast<double>(a[i]) * b[i];
+  return s;
+}
+
+TEST(BuiltinModel, TrainingIsDeterministicAndEmbedsByTopic) {
+  BuiltinTrainOptions o;
+  o.dim = 8;
+  BuiltinModel a = train_builtin_model(corpus(), o), b = train_builtin_model(corpus(), o);
+  ASSERT_GT(a.terms.size(), 10u);
+  EXPECT_EQ(a.hash, b.hash);
+  EXPECT_EQ(a.vectors, b.vectors);
+  EXPECT_EQ(a.model_id(), b.model_id());
+  EXPECT_EQ(a.model_id().rfind("builtin:ppmi-svd-d8:", 0), 0u) << a.model_id();
+  EXPECT_TRUE(std::is_sorted(a.terms.begin(), a.terms.end()));
+  std::vector<std::string> other = corpus();
+  other.push_back("def unrelated(x): return x.compress().zstd()");
+  other.push_back("def unrelated2(x): return x.compress().zstd()");
+  EXPECT_NE(train_builtin_model(other, o).hash, a.hash);
+
+  BuiltinEmbedder e(a);
+  EXPECT_EQ(e.info().dim, 8);
+  EXPECT_EQ(e.info().model_id, a.model_id());
+  auto docs = e.embed({corpus()[0], corpus()[1], corpus()[2], "zzqx unknownword"}, EmbedRole::kDocument);
+  ASSERT_TRUE(docs.ok());
+  ASSERT_EQ(docs->size(), 4u * 8);
+  for (int i = 0; i < 3; ++i) EXPECT_NEAR(cosine(&(*docs)[i * 8], &(*docs)[i * 8], 8), 1.0, 1e-5);
+  EXPECT_EQ(cosine(&(*docs)[3 * 8], &(*docs)[3 * 8], 8), 0.0);  // nothing known: zero row
+  // A query in other words than the code finds its topic: "loads" and "config" co-occur with
+  // "json" and "read" in the corpus.
+  auto q = e.embed({"how to read a json config"}, EmbedRole::kQuery);
+  ASSERT_TRUE(q.ok());
+  double json_sim = cosine(q->data(), &(*docs)[0], 8), http_sim = cosine(q->data(), &(*docs)[8], 8),
+         image_sim = cosine(q->data(), &(*docs)[16], 8);
+  EXPECT_GT(json_sim, http_sim);
+  EXPECT_GT(json_sim, image_sim);
+  // Queries leave stop words out: "the" adds nothing.
+  auto q2 = e.embed({"the json config the the"}, EmbedRole::kQuery);
+  auto q3 = e.embed({"json config"}, EmbedRole::kQuery);
+  ASSERT_TRUE(q2.ok() && q3.ok());
+  EXPECT_NEAR(cosine(q2->data(), q3->data(), 8), 1.0, 1e-5);
+}
+
+TEST(BuiltinModel, TermsAreStemmedSplitAndFiltered) {
+  std::vector<std::string> got;
+  builtin_terms("parseJsonFiles the 42 x", false, [&](const std::string& t) { got.push_back(t); });
+  EXPECT_EQ(got, (std::vector<std::string>{"parsejsonfil", "pars", "json", "file", "the"}));
+  got.clear();
+  builtin_terms("the parsing", true, [&](const std::string& t) { got.push_back(t); });
+  EXPECT_EQ(got, (std::vector<std::string>{"pars"}));
+  got.clear();
+  builtin_terms("the", true, [&](const std::string& t) { got.push_back(t); });  // all stop words
+  EXPECT_EQ(got, (std::vector<std::string>{"the"}));
+}
+
+TEST(BuiltinModel, TinyCorpusGivesAnEmptyButUsableModel) {
+  BuiltinModel m = train_builtin_model({"alpha"}, {});
+  EXPECT_TRUE(m.terms.empty());
+  BuiltinEmbedder e(m);
+  auto v = e.embed({"alpha beta"}, EmbedRole::kQuery);
+  ASSERT_TRUE(v.ok());
+  for (float x : *v) EXPECT_EQ(x, 0.0f);
+}
+
+}  // namespace
+}  // namespace pampax

@@ -1,0 +1,177 @@
+// The builtin embedder end to end: a plain `pampax index` trains word vectors on the
+// repository and embeds every chunk with them, hybrid search fuses them with the lexical arm,
+// a killed embedding pass resumes, and `--embed none` turns them off.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "../process_util.h"
+#include "../test_util.h"
+#include "store/db.h"
+
+namespace pampax {
+namespace {
+
+using json = nlohmann::json;
+using testing::ProcResult;
+using testing::run_process;
+using testing::TempDir;
+
+ProcResult pampax(std::vector<std::string> args) {
+  args.insert(args.begin(), PAMPAX_BINARY);
+  return run_process(args);
+}
+
+json parse(const ProcResult& r) {
+  json j = json::parse(r.out, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << r.out << "\nstderr: " << r.err;
+  return j;
+}
+
+void make_repo(const TempDir& d, int functions) {
+  d.write("src/session.py",
+          "class SessionStore:\n"
+          "    \"\"\"Keeps user sessions and their login tokens.\"\"\"\n"
+          "    def refresh_token(self, user_id):\n"
+          "        \"\"\"Issue a new login token for the user.\"\"\"\n"
+          "        return self.tokens.issue(user_id)\n");
+  std::string many;
+  for (int i = 0; i < functions; ++i)
+    many += "def helper_" + std::to_string(i) + "(rows):\n    \"\"\"Step " + std::to_string(i) +
+            " of the csv pipeline: parse rows.\"\"\"\n    return [parse_row(r) for r in rows][" +
+            std::to_string(i) + ":]\n\n\n";
+  d.write("src/helpers.py", many);
+  d.write("src/auth.py",
+          "def check_password(user, password):\n"
+          "    \"\"\"Verify a login password against the stored hash.\"\"\"\n"
+          "    return hash_password(password) == user.password_hash\n");
+  d.write("README.md", "# Demo\n\nSessions, login tokens and a csv pipeline.\n");
+}
+
+int64_t count(const std::filesystem::path& root, const std::string& sql) {
+  auto db = Db::open((root / ".pampax" / "index.db").string(), Db::Mode::kReadOnly);
+  if (!db.ok()) return -1;
+  Stmt q = (*db)->must_prepare(sql);
+  return q.step() ? q.col_int(0) : -1;
+}
+
+TEST(Builtin, DefaultIndexEmbedsAndHybridUsesIt) {
+  TempDir d;
+  make_repo(d, 20);
+  std::string root = d.path().string();
+  ProcResult idx = pampax({"index", root, "-o", "json"});
+  ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  json e = parse(idx)["embeddings"];
+  ASSERT_TRUE(e.is_object()) << idx.out;
+  EXPECT_EQ(e["backend"], "builtin");
+  std::string model = e["model"];
+  EXPECT_EQ(model.rfind("builtin:ppmi-svd-d", 0), 0u) << model;
+  EXPECT_EQ(e["reused"], 0);
+  EXPECT_GT(e["embedded"].get<int64_t>(), 0);
+  EXPECT_GT(count(d.path(), "SELECT count(*) FROM builtin_words"), 5);
+  EXPECT_EQ(count(d.path(), "SELECT count(*) FROM embeddings WHERE model = '" + model + "'"),
+            e["embedded"].get<int64_t>());
+
+  ProcResult h = pampax({"search", "login token", "-p", root, "-o", "json", "--explain"});
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  json hj = parse(h);
+  EXPECT_EQ(hj["mode"], "hybrid");
+  EXPECT_TRUE(hj["warnings"].empty()) << hj["warnings"];
+  ASSERT_FALSE(hj["results"].empty());
+  EXPECT_EQ(hj["results"][0]["path"], "src/session.py");
+  bool both = false;
+  for (const json& r : hj["results"])
+    both |= r["evidence"]["vector"].is_object() && r["evidence"]["lexical"].is_object();
+  EXPECT_TRUE(both);
+  ProcResult v = pampax({"search", "login token", "-p", root, "-o", "json", "--mode", "vector"});
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_EQ(parse(v)["mode"], "vector");
+  // Each fusion can be asked for.
+  for (const char* f : {"rrf", "weighted", "minmax"}) {
+    ProcResult r = pampax({"search", "login token", "-p", root, "-o", "json", "--fusion", f});
+    ASSERT_EQ(r.exit_code, 0) << f << r.err;
+    EXPECT_FALSE(parse(r)["results"].empty());
+  }
+  EXPECT_NE(pampax({"search", "login", "-p", root, "--fusion", "max"}).exit_code, 0);
+
+  // Unchanged: nothing is trained or embedded again.
+  idx = pampax({"index", root, "-o", "json"});
+  ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  e = parse(idx)["embeddings"];
+  EXPECT_EQ(e["model"], model);
+  EXPECT_EQ(e["embedded"], 0);
+
+  // The same repository elsewhere gives the same model (training is deterministic).
+  TempDir d2;
+  make_repo(d2, 20);
+  ProcResult idx2 = pampax({"index", d2.path().string(), "-o", "json"});
+  ASSERT_EQ(idx2.exit_code, 0) << idx2.err;
+  EXPECT_EQ(parse(idx2)["embeddings"]["model"], model);
+
+  // --embed none turns it off, and it stays off.
+  ASSERT_EQ(pampax({"index", root, "--embed", "none"}).exit_code, 0);
+  EXPECT_EQ(count(d.path(), "SELECT count(*) FROM embeddings"), 0);
+  d.write("src/extra.py", "def extra():\n    return 1\n");
+  idx = pampax({"index", root, "-o", "json"});
+  ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  EXPECT_FALSE(parse(idx).contains("embeddings"));
+  h = pampax({"search", "login token", "-p", root, "-o", "json"});
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  EXPECT_EQ(parse(h)["mode"], "bm25");
+  EXPECT_TRUE(h.err.empty()) << h.err;
+  // --embed builtin turns it back on.
+  idx = pampax({"index", root, "-o", "json", "--embed", "builtin"});
+  ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  EXPECT_EQ(parse(idx)["embeddings"]["backend"], "builtin");
+}
+
+TEST(Builtin, KilledEmbeddingResumes) {
+  TempDir d;
+  make_repo(d, 3000);
+  std::string root = d.path().string();
+  ASSERT_EQ(pampax({"index", root, "--no-embed"}).exit_code, 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execl(PAMPAX_BINARY, PAMPAX_BINARY, "index", root.c_str(), "--embed-batch", "1", nullptr);
+    _exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  int64_t seen = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    seen = count(d.path(), "SELECT count(*) FROM embeddings");
+    if (seen >= 8) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  int64_t kept = count(d.path(), "SELECT count(*) FROM embeddings");
+  ASSERT_GE(kept, 8) << "the embedding pass did not commit in time";
+
+  ProcResult idx = pampax({"index", root, "-o", "json"});
+  ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  json e = parse(idx)["embeddings"];
+  EXPECT_EQ(e["previous_model"], "");  // the trained model was kept: a resume
+  int64_t total = count(d.path(), "SELECT count(*) FROM embeddings");
+  if (WIFSIGNALED(status)) {
+    EXPECT_GE(e["reused"].get<int64_t>(), kept);
+    EXPECT_EQ(e["embedded"].get<int64_t>(), total - kept);
+  }
+  ProcResult v = pampax({"search", "csv pipeline", "-p", root, "--mode", "vector", "-o", "json"});
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_TRUE(parse(v)["warnings"].empty());
+}
+
+}  // namespace
+}  // namespace pampax
