@@ -93,7 +93,7 @@ class Db {
   void set_busy_timeout(int ms);
   // Calls `fn(milliseconds)` after every read-only statement of this connection completes
   // (sqlite3_trace_v2 profile events); an empty function removes it. `fn` runs on the thread
-  // that ran the statement and must outlive the connection or be removed first.
+  // that ran the statement; what it captures must outlive the connection or be removed first.
   void set_read_profiler(std::function<void(double ms)> fn);
 
  private:

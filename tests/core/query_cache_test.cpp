@@ -32,7 +32,7 @@ SearchResponse sample_response() {
   h.start_line = 3;
   h.end_line = 9;
   h.score = 0.1 + 0.2;  // not representable in few digits
-  h.snippet = std::string("bad \xff\xfe utf8 \0 nul", 20);
+  h.snippet = std::string("bad \xff\xfe utf8 \0 nul", 17);  // with the NUL
   h.grouped = 3;
   h.evidence.lexical = {1, 17.25};
   h.evidence.vector = {0, 0};
