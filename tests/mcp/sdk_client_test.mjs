@@ -290,5 +290,38 @@ check(st.messages.find((m) => m.id === 1)?.result?.supportedVersions?.includes("
 check(st.messages.find((m) => m.id === 2)?.result?.tools?.length >= 8, "stateless tools/list", st.messages);
 check(st.messages.find((m) => m.id === 3)?.error?.code === -32602, "unsupported _meta version: -32602", st.messages);
 
+// ---- the SDK's Streamable HTTP client against `pampax serve` ----
+const { StreamableHTTPClientTransport } = await import(path.join(sdk, "dist/esm/client/streamableHttp.js"));
+const server = spawn(pampax, ["serve", "--path", repo, "--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
+let serveErr = "";
+const port = await new Promise((resolve, reject) => {
+  server.stderr.on("data", (d) => {
+    serveErr += d.toString();
+    const m = serveErr.match(/http:\/\/127\.0\.0\.1:(\d+)\/mcp/);
+    if (m) resolve(m[1]);
+  });
+  server.on("exit", (c) => reject(new Error(`pampax serve exited (${c}): ${serveErr}`)));
+});
+const httpTransport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`));
+const httpClient = new Client({ name: "pampax-sdk-http-test", version: "1.0.0" });
+await httpClient.connect(httpTransport);
+check(typeof httpTransport.sessionId === "string" && httpTransport.sessionId.length === 32, "HTTP: a session id", httpTransport.sessionId);
+const httpTools = await httpClient.listTools();
+check(httpTools.tools.length === tools.length, "HTTP: the same tools", httpTools.tools.map((t) => t.name));
+r = await httpClient.callTool({ name: "search_code", arguments: { query: "parse config", limit: 2 } });
+check(!r.isError && r.structuredContent.results[0].path === "src/config.py", "HTTP: search_code", r);
+const httpProgress = [];
+fs.writeFileSync(path.join(repo, "src/http_added.py"), "def added_over_http():\n    return 2\n");
+r = await httpClient.callTool({ name: "update_project", arguments: {} }, undefined,
+  { onprogress: (p) => httpProgress.push(p), timeout: 600000 });
+check(!r.isError && r.structuredContent.files_indexed === 1, "HTTP: update_project", r);
+check(httpProgress.length >= 2, "HTTP: progress notifications on the SSE stream", httpProgress);
+await httpTransport.terminateSession();
+check(httpTransport.sessionId === undefined, "HTTP: session terminated", httpTransport.sessionId);
+await httpClient.close();
+server.kill("SIGTERM");
+const serveCode = await new Promise((resolve) => server.on("exit", resolve));
+check(serveCode === 0, "pampax serve exits 0 on SIGTERM", serveCode);
+
 console.log(`ok: ${checks} checks passed`);
 process.exit(0);
