@@ -7,6 +7,7 @@
 #include "../process_util.h"
 #include "../test_util.h"
 #include "store/db.h"
+#include "store/schema.h"
 
 namespace pampax {
 namespace {
@@ -69,7 +70,7 @@ TEST(Cli, IndexInfoAndSearchJson) {
   EXPECT_GT(i["symbols"].get<int>(), 3);
   EXPECT_EQ(i["languages"]["python"], 1);
   EXPECT_EQ(i["languages"]["cpp"], 1);
-  EXPECT_EQ(i["schema_version"], 1);
+  EXPECT_EQ(i["schema_version"], kMigrationCount);
   EXPECT_FALSE(i["last_update"].get<std::string>().empty());
 
   ProcResult s = pampax({"search", "--query", "refresh token", "--path", d.path().string(),
