@@ -18,7 +18,7 @@
 
 namespace pampax {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;  // = kMigrationCount (schema.h): 2 adds builtin_words
 
 struct StoredSymbol {
   std::string name, qualified_name, kind;
