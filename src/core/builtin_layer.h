@@ -13,7 +13,7 @@
 
 namespace pampax {
 
-inline constexpr int kBuiltinTrainChunks = 30000;  // chunks sampled (evenly by id) for training
+inline constexpr int kBuiltinTrainChunks = 12000;  // chunks sampled (evenly by id) for training
 
 // (Re)trains when the index has no model, when `force`, or when the number of chunks moved by
 // more than 25% since the last training; otherwise keeps the model (and so every vector). A

@@ -134,7 +134,7 @@ namespace {
 
 // Weight of the builtin vector arm against the lexical arm's 1 in min-max fusion
 // (docs/benchmarks.md: chosen on CoSQA dev and SWE-bench Lite).
-constexpr double kBuiltinVectorWeight = 0.5;
+constexpr double kBuiltinVectorWeight = 1.0;
 
 // The builtin embedder lives in the index; the others are opened from their settings.
 Result<std::unique_ptr<Embedder>> open_embedder(IndexStore& store, const EmbedConfig& c, bool preload) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <thread>
 #include <unordered_map>
 
 #include "search/query.h"
@@ -32,21 +33,63 @@ void builtin_terms(std::string_view text, bool drop_stop_words,
 }
 
 void SparseMatrix::multiply(const float* x, int k, float* out) const {
-  for (int i = 0; i < n; ++i) {
-    float* o = out + static_cast<size_t>(i) * k;
-    std::fill(o, o + k, 0.0f);
-    for (int64_t p = row_start[i]; p < row_start[i + 1]; ++p) {
-      const float v = val[p];
-      const float* xr = x + static_cast<size_t>(col[p]) * k;
-      for (int j = 0; j < k; ++j) o[j] += v * xr[j];
+  // Rows are split between threads; each row is summed by one thread in a fixed order, so the
+  // result does not depend on the thread count.
+  auto rows = [&](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      float* o = out + static_cast<size_t>(i) * k;
+      std::fill(o, o + k, 0.0f);
+      for (int64_t p = row_start[i]; p < row_start[i + 1]; ++p) {
+        const float v = val[p];
+        const float* xr = x + static_cast<size_t>(col[p]) * k;
+        for (int j = 0; j < k; ++j) o[j] += v * xr[j];
+      }
     }
+  };
+  const int64_t nnz = row_start.empty() ? 0 : row_start[n];
+  const int threads = nnz < (1 << 16) ? 1 : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  if (threads == 1) return rows(0, n);
+  // Split by non-zeros, not rows: frequent terms have long rows.
+  std::vector<int> cut = {0};
+  for (int t = 1; t < threads; ++t) {
+    int64_t target = nnz * t / threads;
+    cut.push_back(static_cast<int>(std::lower_bound(row_start.begin(), row_start.end(), target) - row_start.begin()));
   }
+  cut.push_back(n);
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(rows, cut[t], cut[t + 1]);
+  rows(cut[0], cut[1]);
+  for (auto& th : pool) th.join();
 }
 
 SparseMatrix cooccurrence(const std::vector<std::vector<uint32_t>>& bags, int n) {
-  // Upper-triangle pair keys, sorted and counted, then mirrored: memory is 8 bytes a pair
-  // occurrence, bounded by the caller's cap on terms per bag.
-  std::vector<uint64_t> keys;
+  // Upper-triangle pair keys, buffered, then sorted and merged into (key, count) runs: memory is
+  // bounded by the distinct pairs plus the buffer, not by every pair occurrence.
+  constexpr size_t kBuffer = size_t{1} << 22;
+  std::vector<uint64_t> distinct, keys;
+  std::vector<float> count;
+  auto flush = [&] {
+    std::sort(keys.begin(), keys.end());
+    std::vector<uint64_t> d2;
+    std::vector<float> c2;
+    d2.reserve(distinct.size() + keys.size() / 2);
+    c2.reserve(d2.capacity());
+    size_t a = 0, i = 0;
+    while (a < distinct.size() || i < keys.size()) {
+      uint64_t k = i < keys.size() && (a >= distinct.size() || keys[i] < distinct[a]) ? keys[i] : distinct[a];
+      float c = 0;
+      if (a < distinct.size() && distinct[a] == k) c += count[a++];
+      while (i < keys.size() && keys[i] == k) {
+        c += 1;
+        ++i;
+      }
+      d2.push_back(k);
+      c2.push_back(c);
+    }
+    distinct.swap(d2);
+    count.swap(c2);
+    keys.clear();
+  };
   std::vector<uint32_t> u;
   for (const auto& bag : bags) {
     u.assign(bag.begin(), bag.end());
@@ -54,18 +97,9 @@ SparseMatrix cooccurrence(const std::vector<std::vector<uint32_t>>& bags, int n)
     u.erase(std::unique(u.begin(), u.end()), u.end());
     for (size_t a = 0; a < u.size(); ++a)
       for (size_t b = a + 1; b < u.size(); ++b) keys.push_back(static_cast<uint64_t>(u[a]) << 32 | u[b]);
+    if (keys.size() >= kBuffer) flush();
   }
-  std::sort(keys.begin(), keys.end());
-  std::vector<uint64_t> distinct;
-  std::vector<float> count;
-  for (size_t i = 0; i < keys.size();) {
-    size_t j = i;
-    while (j < keys.size() && keys[j] == keys[i]) ++j;
-    distinct.push_back(keys[i]);
-    count.push_back(static_cast<float>(j - i));
-    i = j;
-  }
-  keys.clear();
+  flush();
   keys.shrink_to_fit();
   SparseMatrix m;
   m.n = n;

@@ -58,9 +58,9 @@ struct BuiltinTrainOptions {
   int dim = 256;
   int max_vocab = 20000;   // most frequent terms (by document frequency) with df >= min_df
   int min_df = 2;
-  int max_terms_per_chunk = 200;  // distinct vocabulary terms a chunk adds pairs for (rarest)
+  int max_terms_per_chunk = 64;  // distinct vocabulary terms a chunk adds pairs for (rarest)
   int oversample = 16;
-  int power = 3;
+  int power = 2;
   uint64_t seed = 42;
 };
 

@@ -1,5 +1,5 @@
-// The builtin embedder end to end: a plain `pampax index` trains word vectors on the
-// repository and embeds every chunk with them, hybrid search fuses them with the lexical arm,
+// The builtin embedder end to end: `pampax index --embed builtin` trains word vectors on the
+// repository and embeds every chunk with them (a plain `pampax index` does not: it is opt-in), hybrid search fuses them with the lexical arm,
 // a killed embedding pass resumes, and `--embed none` turns them off.
 #include <fcntl.h>
 #include <signal.h>
@@ -63,11 +63,14 @@ int64_t count(const std::filesystem::path& root, const std::string& sql) {
   return q.step() ? q.col_int(0) : -1;
 }
 
-TEST(Builtin, DefaultIndexEmbedsAndHybridUsesIt) {
+TEST(Builtin, IndexEmbedsAndHybridUsesIt) {
   TempDir d;
   make_repo(d, 20);
   std::string root = d.path().string();
-  ProcResult idx = pampax({"index", root, "-o", "json"});
+  ProcResult plain = pampax({"index", root, "-o", "json"});  // opt-in: no vectors by default
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_FALSE(parse(plain).contains("embeddings"));
+  ProcResult idx = pampax({"index", root, "-o", "json", "--embed", "builtin"});
   ASSERT_EQ(idx.exit_code, 0) << idx.err;
   json e = parse(idx)["embeddings"];
   ASSERT_TRUE(e.is_object()) << idx.out;
@@ -112,7 +115,7 @@ TEST(Builtin, DefaultIndexEmbedsAndHybridUsesIt) {
   // The same repository elsewhere gives the same model (training is deterministic).
   TempDir d2;
   make_repo(d2, 20);
-  ProcResult idx2 = pampax({"index", d2.path().string(), "-o", "json"});
+  ProcResult idx2 = pampax({"index", d2.path().string(), "-o", "json", "--embed", "builtin"});
   ASSERT_EQ(idx2.exit_code, 0) << idx2.err;
   EXPECT_EQ(parse(idx2)["embeddings"]["model"], model);
 
@@ -143,7 +146,8 @@ TEST(Builtin, KilledEmbeddingResumes) {
     int devnull = open("/dev/null", O_WRONLY);
     dup2(devnull, 1);
     dup2(devnull, 2);
-    execl(PAMPAX_BINARY, PAMPAX_BINARY, "index", root.c_str(), "--embed-batch", "1", nullptr);
+    execl(PAMPAX_BINARY, PAMPAX_BINARY, "index", root.c_str(), "--embed", "builtin", "--embed-batch", "1",
+          nullptr);
     _exit(127);
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);

@@ -99,6 +99,19 @@ TEST_F(LexicalTest, NoHotTermsMeansExactBm25) {
   }
 }
 
+// Queries of more than 6 terms keep the most selective ones by document frequency. A word that
+// is its own stem ("total", "session") is indexed without a "~" form, so its marked query form
+// must count the plain word's documents, or it looks absent and is dropped.
+TEST_F(LexicalTest, LongStemmedQueriesKeepWordsThatAreTheirOwnStem) {
+  LexicalSearcher s(engine_->store());
+  ParsedQuery q = parse_query("invoice payment session cache router parser total");
+  ASSERT_GT(q.terms.size(), 6u);
+  auto expr = s.match_expression(q);
+  ASSERT_TRUE(expr.ok()) << expr.status().message();
+  for (const char* t : {"\"~total\"", "\"~session\"", "\"~parser\"", "\"~invoic\""})
+    EXPECT_NE(expr->find(t), std::string::npos) << t << " missing from " << *expr;
+}
+
 TEST_F(LexicalTest, HotTermsGiveTheExactTopForSingleTerms) {
   LexicalWeights lw;
   const double w[4] = {lw.path, lw.symbol, lw.doc, lw.body};
