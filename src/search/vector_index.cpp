@@ -183,8 +183,11 @@ VectorIndex::VectorIndex(std::vector<int64_t> ids, std::vector<float> matrix, in
       for (size_t j = 0; j < d; ++j) mx = std::max(mx, std::fabs(r[j]));
       float inv = mx > 0 ? 127.0f / mx : 0.0f;
       scales_[i] = mx / 127.0f;
-      for (size_t j = 0; j < d; ++j)
-        codes_[i * d + j] = static_cast<int8_t>(std::lrint(std::clamp(r[j] * inv, -127.0f, 127.0f)));
+      int8_t* c = &codes_[i * d];
+      for (size_t j = 0; j < d; ++j) {  // round half away from zero; |r[j] * inv| <= 127
+        float x = r[j] * inv;
+        c[j] = static_cast<int8_t>(static_cast<int>(x + (x >= 0 ? 0.5f : -0.5f)));
+      }
     }
   } else if (scan == VectorScan::kF16) {
     halves_.resize(n * d);
@@ -198,6 +201,11 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(IndexStore& store, const 
                                                        int dim) {
   std::vector<int64_t> ids;
   std::vector<float> matrix;
+  // Reserve once: the matrix would otherwise grow (and be copied) a row at a time.
+  if (auto counts = store.embed_counts(model); counts.ok() && counts->embedded > 0) {
+    ids.reserve(static_cast<size_t>(counts->embedded));
+    matrix.reserve(static_cast<size_t>(counts->embedded) * static_cast<size_t>(dim));
+  }
   PAMPAX_RETURN_IF_ERROR(store.load_vectors(model, dim, &ids, &matrix));
   return std::make_unique<VectorIndex>(std::move(ids), std::move(matrix), dim);
 }
