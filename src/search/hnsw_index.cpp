@@ -1,6 +1,9 @@
 #include "search/hnsw_index.h"
 
 // hnswlib.h defines non-inline functions: it must be included by this file only.
+// NO_MANUAL_VECTORIZATION: hnswlib 0.6.2's SSE path prefetches from one element past the end
+// of a link list (a heap over-read ASan reports); we bring our own SIMD metric anyway.
+#define NO_MANUAL_VECTORIZATION
 #include <hnswlib/hnswlib.h>
 
 #include <atomic>
