@@ -1,6 +1,13 @@
-// Exact nearest-neighbour search over one contiguous float32 matrix (the index's vectors for
-// one model, L2-normalised, so the dot product is the cosine). The scan is SIMD (AVX2+FMA
-// when the CPU has it, chosen at run time) and streams the matrix once per query.
+// Nearest-neighbour search over the index's vectors for one model (L2-normalised, so the dot
+// product is the cosine). Three ways to find the top k, all returning exact f32 scores:
+//   - exact f32 scan: streams the f32 matrix once per query (AVX2+FMA when the CPU has it);
+//   - quantised scan (the default below the HNSW threshold): streams an int8 copy (one scale
+//     per vector; a quarter of the bytes), takes the best `rescore` x k approximate candidates
+//     and rescores them exactly in f32. f16 (F16C) is kept as an alternative for measurement;
+//   - HNSW (search/hnsw_index.h), attached by the owner for large indexes: a graph walk with
+//     `ef` candidates, rescored exactly. docs/DESIGN.md (vector search) has the measurements
+//     behind the defaults.
+// Threading: const methods may run concurrently once the index is built and any graph attached.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -14,30 +21,89 @@
 
 namespace pampax {
 
+class HnswIndex;
+
+enum class VectorScan {
+  kF32,   // exact scan of the f32 matrix
+  kF16,   // f16 scan + exact rescoring
+  kInt8,  // int8 scan (per-vector scale) + exact rescoring
+};
+
+struct VectorSearchOptions {
+  VectorScan scan = VectorScan::kInt8;
+  // Approximate candidates rescored exactly: rescore x k (at least k + 16).
+  int rescore = 4;
+  // Use the attached HNSW graph (if any). Filters are applied to the graph's candidates; when
+  // fewer than k survive, the search falls back to the scan with the filter.
+  bool use_hnsw = true;
+  int hnsw_ef = 128;  // graph candidates per query (at least k)
+};
+
 class VectorIndex {
  public:
-  // ids[i] owns row i of `matrix` (ids.size() * dim floats).
-  VectorIndex(std::vector<int64_t> ids, std::vector<float> matrix, int dim);
+  // ids[i] owns row i of `matrix` (ids.size() * dim floats). Builds the quantised copy that
+  // `scan` needs (none for kF32); a search asking for a scan whose copy was not built uses f32.
+  VectorIndex(std::vector<int64_t> ids, std::vector<float> matrix, int dim,
+              VectorScan scan = VectorScan::kInt8);
+  ~VectorIndex();
   // Every chunk vector of `model` in the store.
   static Result<std::unique_ptr<VectorIndex>> load(IndexStore& store, const std::string& model,
                                                    int dim);
 
   size_t size() const { return ids_.size(); }
   int dim() const { return dim_; }
+  const std::vector<int64_t>& ids() const { return ids_; }
+  const float* row(size_t i) const { return matrix_.data() + i * static_cast<size_t>(dim_); }
+  // XXH3 of the ids and the f32 matrix: changes whenever any vector or id does (the key of a
+  // persisted graph).
+  uint64_t fingerprint() const;
 
-  // The k rows closest to q (dim floats), best first (ties: lower id first). `keep`, when
-  // given, is asked about candidates in score order, in batches, until k are kept: it takes
-  // ids and returns the subset to keep (e.g. IndexStore::filter_chunks).
+  // Gives the index a graph over its rows (row numbers as labels). REQUIRES: built from this
+  // index's rows; not concurrently with searches.
+  void attach_hnsw(std::unique_ptr<HnswIndex> graph);
+  const HnswIndex* hnsw() const { return hnsw_.get(); }
+
+  // The k rows closest to q (dim floats), best first (ties: lower id first), exact scores.
+  // `keep`, when given, is asked about candidates in (approximate) score order, in batches,
+  // until enough are kept: it takes ids and returns the subset to keep (e.g.
+  // IndexStore::filter_chunks); its errors are returned.
   using KeepFn = std::function<Result<std::vector<int64_t>>(const std::vector<int64_t>&)>;
-  Result<std::vector<ArmHit>> search(const float* q, int k, const KeepFn& keep = {}) const;
+  Result<std::vector<ArmHit>> search(const float* q, int k, const KeepFn& keep = {},
+                                     const VectorSearchOptions& o = {}) const;
 
  private:
+  Result<std::vector<ArmHit>> search_scan(const float* q, int k, const KeepFn& keep,
+                                          const VectorSearchOptions& o) const;
+  Result<std::vector<ArmHit>> search_graph(const float* q, int k, const KeepFn& keep,
+                                           const VectorSearchOptions& o, bool* complete) const;
+  void approx_scores(const float* q, VectorScan scan, float* out) const;
+
   std::vector<int64_t> ids_;
   std::vector<float> matrix_;
   int dim_;
+  std::vector<int8_t> codes_;     // int8 rows
+  std::vector<float> scales_;     // per-row int8 scale
+  std::vector<uint16_t> halves_;  // f16 rows
+  std::unique_ptr<HnswIndex> hnsw_;
 };
 
-// Dot product of two float arrays (exposed for tests and benchmarks).
+// When to use an HNSW graph, and where it is kept.
+struct HnswPolicy {
+  // Graphs are built for indexes of at least this many vectors (below, the int8 scan is fast
+  // enough; see docs/DESIGN.md). $PAMPAX_HNSW_MIN_ROWS overrides it (read by the Engine).
+  size_t min_rows = 100000;
+  int threads = 0;  // build threads; 0: all cores
+};
+
+// Gives `vi` its HNSW graph when it has at least policy.min_rows vectors: loads
+// `dir`/hnsw-<fingerprint>.bin when present and valid, else builds the graph and saves it there
+// (graphs of other fingerprints in `dir` are removed: they belong to vectors that changed).
+// A graph that cannot be saved (read-only directory) is still used; *note then says why.
+// *built tells whether a build happened. Errors: only a failed build (kInternal).
+Status ensure_hnsw(VectorIndex& vi, const std::string& dir, const HnswPolicy& policy, bool* built,
+                   std::string* note);
+
+// Dot product of two float arrays (exposed for tests, benchmarks and the graph's metric).
 float dot(const float* a, const float* b, int n);
 
 }  // namespace pampax
