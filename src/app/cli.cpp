@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "app/cmd_watch.h"
 #include "core/engine.h"
 #include "parse/language.h"
 
@@ -462,6 +463,9 @@ int run_cli(int argc, char** argv) {
   search->add_option("--path-glob", sa.glob, "Only paths matching this glob (e.g. 'src/*')");
   search->add_option("--kind", sa.kind, "Only this chunk kind (function, method, class, ...)");
 
+  WatchArgs wa;
+  CLI::App* watch = add_watch_command(app, wa);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -475,6 +479,7 @@ int run_cli(int argc, char** argv) {
     }
     if (*info) return cmd_info(common);
     if (*search) return cmd_search(common, sa);
+    if (*watch) return cmd_watch(wa);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pampax: internal error: %s\n", e.what());
     return 1;
