@@ -1,13 +1,15 @@
 # pampax — the two commands that matter on a fresh machine:
 #   make demo   set up, build, index this repository and run a search
-#   make test   set up, build, run every test (release + ASan/UBSan builds)
+#   make test   set up, build, run every test (release + ASan/UBSan builds, then each fuzz
+#               target for FUZZ_SECONDS)
 SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 DEMO_QUERY ?= parse gitignore patterns
+FUZZ_SECONDS ?= 60
 
-.PHONY: setup build test test-release test-asan demo bench clean
+.PHONY: setup build test test-release test-asan test-fuzz demo bench clean
 
 setup:
 	@scripts/bootstrap
@@ -28,7 +30,11 @@ test-asan: setup $(ASAN_BUILD)/build.ninja
 	ninja -C $(ASAN_BUILD) -j $(JOBS) pampax pampax_tests
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
-test: test-release test-asan
+# libFuzzer targets (clang; build-fuzz/), each run for FUZZ_SECONDS from the committed corpus.
+test-fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) JOBS=$(JOBS) fuzz/run
+
+test: test-release test-asan test-fuzz
 
 demo: build
 	@echo "== indexing $(CURDIR) ==" >&2
@@ -40,4 +46,4 @@ bench: build
 	bench/run
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

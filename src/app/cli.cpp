@@ -13,6 +13,7 @@
 #include "app/cmd_ops.h"
 #include "app/cmd_mcp.h"
 #include "app/cmd_assemble.h"
+#include "app/cmd_watch.h"
 #include "core/engine.h"
 #include "core/query_cache.h"
 #include "parse/language.h"
@@ -595,6 +596,9 @@ int run_cli(int argc, char** argv) {
   // Assembly and context packs (app/cmd_assemble.cpp).
   auto assemble_cmds = add_assemble_commands(app);
 
+  WatchArgs wa;
+  CLI::App* watch = add_watch_command(app, wa);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -615,6 +619,7 @@ int run_cli(int argc, char** argv) {
     if (int rc = ops.run(); rc >= 0) return rc;
     if (*mcp_cmd) return run_mcp_stdio(ma);
     if (*serve_cmd) return run_http_serve(ma);
+    if (*watch) return cmd_watch(wa);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pampax: internal error: %s\n", e.what());
     return 1;
