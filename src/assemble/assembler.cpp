@@ -731,7 +731,14 @@ void Assembler::build_items(Bundle* b) {
     if (!shown) kept.push_back(std::move(it));
   }
   b->items = std::move(kept);
-  for (BundleItem& r : refs) b->items.push_back(std::move(r));
+  for (BundleItem& r : refs) {
+    // A reference to the line a signature already shows (a piece of a large symbol whose
+    // signature is offered as its enclosing item) adds nothing.
+    bool shown = false;
+    for (const BundleItem& o : b->items)
+      shown |= o.path == r.path && o.start_line == r.start_line;
+    if (!shown) b->items.push_back(std::move(r));
+  }
 }
 
 int64_t Assembler::render(Bundle* b) {
