@@ -46,6 +46,7 @@ constexpr int kNone = -1;
 struct FileCtx {
   std::string lang, text;
   std::vector<uint32_t> line_start;  // byte offset of line i+1
+  bool has_symbols = false;  // symbols are loaded for hit files only (callees need none)
   std::vector<SymbolRow> symbols;
   std::unordered_map<int64_t, size_t> by_id;
 
@@ -151,7 +152,7 @@ class Assembler {
   Result<Bundle> run();
 
  private:
-  Result<FileCtx*> file(const std::string& path);
+  Result<FileCtx*> file(const std::string& path, bool with_symbols);
   Status build_candidates(const std::vector<SearchHit>& hits);
   Status add_callees();
   Unit* unit_for(const std::string& path, uint32_t start, uint32_t end);
@@ -193,9 +194,19 @@ class Assembler {
   std::map<std::tuple<std::string, uint32_t, uint32_t>, std::pair<int64_t, std::string>> merged_cache_;
 };
 
-Result<FileCtx*> Assembler::file(const std::string& path) {
+Result<FileCtx*> Assembler::file(const std::string& path, bool with_symbols) {
   auto it = files_.find(path);
-  if (it != files_.end()) return it->second.get();
+  if (it != files_.end()) {
+    FileCtx* f = it->second.get();
+    if (with_symbols && !f->has_symbols) {
+      auto syms = store_.file_symbols(path);
+      if (!syms.ok()) return syms.status();
+      f->symbols = std::move(syms).value();
+      for (size_t i = 0; i < f->symbols.size(); ++i) f->by_id[f->symbols[i].id] = i;
+      f->has_symbols = true;
+    }
+    return f;
+  }
   auto f = std::make_unique<FileCtx>();
   auto text = store_.file_text(path, &f->lang);
   if (!text.ok()) return text.status();
@@ -205,13 +216,9 @@ Result<FileCtx*> Assembler::file(const std::string& path) {
     for (size_t i = 0; i + 1 < f->text.size(); ++i)
       if (f->text[i] == '\n') f->line_start.push_back(static_cast<uint32_t>(i + 1));
   }
-  auto syms = store_.file_symbols(path);
-  if (!syms.ok()) return syms.status();
-  f->symbols = std::move(syms).value();
-  for (size_t i = 0; i < f->symbols.size(); ++i) f->by_id[f->symbols[i].id] = i;
   FileCtx* p = f.get();
   files_[path] = std::move(f);
-  return p;
+  return with_symbols ? file(path, true) : p;
 }
 
 const SymbolRow* Assembler::innermost(const FileCtx& f, uint32_t a, uint32_t b) const {
@@ -268,7 +275,7 @@ Status Assembler::build_candidates(const std::vector<SearchHit>& hits) {
     auto cit = by_id.find(h.chunk_id);
     if (cit == by_id.end()) continue;
     const ChunkRow& c = *cit->second;
-    auto fr = file(c.path);
+    auto fr = file(c.path, true);
     if (!fr.ok()) return fr.status();
     FileCtx& f = **fr;
     double v = top > 0 ? std::max(0.02, h.score / top) : 1.0 / rank;
@@ -429,7 +436,8 @@ Status Assembler::add_callees() {
       // One statement for all the names this caller uses.
       SearchFilters f;
       f.lang = caller->lang;
-      auto defs = store_.find_symbols_named(lookup, f, 2000);
+      // More than 3 definitions: too ambiguous to help (checked below for the kept kinds).
+      auto defs = store_.find_symbols_named(lookup, f, 6, 400);
       if (!defs.ok()) return defs.status();
       for (const std::string& name : lookup) def_cache_[{name, caller->lang}];
       for (SymbolRow& d : *defs)
@@ -458,7 +466,7 @@ Status Assembler::add_callees() {
           continue;
         }
         if (added >= 40) continue;
-        auto fr = file(d.path);
+        auto fr = file(d.path, false);
         if (!fr.ok()) return fr.status();
         auto nu = std::make_unique<Unit>();
         nu->path = d.path;
@@ -723,7 +731,14 @@ void Assembler::build_items(Bundle* b) {
     if (!shown) kept.push_back(std::move(it));
   }
   b->items = std::move(kept);
-  for (BundleItem& r : refs) b->items.push_back(std::move(r));
+  for (BundleItem& r : refs) {
+    // A reference to the line a signature already shows (a piece of a large symbol whose
+    // signature is offered as its enclosing item) adds nothing.
+    bool shown = false;
+    for (const BundleItem& o : b->items)
+      shown |= o.path == r.path && o.start_line == r.start_line;
+    if (!shown) b->items.push_back(std::move(r));
+  }
 }
 
 int64_t Assembler::render(Bundle* b) {

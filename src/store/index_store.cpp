@@ -708,14 +708,16 @@ std::vector<uint32_t> parse_lines(std::string_view csv) {
 }
 
 // Columns: s.id, f.path, f.lang, s.name, s.qualified_name, s.kind, s.sig_start, s.sig_end,
-// s.start_line, s.end_line, coalesce(s.parent_id, 0), s.file_id, t.data.
+// s.start_line, s.end_line, coalesce(s.parent_id, 0), s.file_id. The file's text (for the
+// signature) is read apart, once per file: selecting the blob here made an ORDER BY copy it
+// into the sorter once per symbol (a 2,000-symbol file: 2,000 copies of its text).
 constexpr const char* kSymbolCols =
     "SELECT s.id, f.path, f.lang, s.name, s.qualified_name, s.kind, s.sig_start, s.sig_end, "
-    "s.start_line, s.end_line, coalesce(s.parent_id, 0), s.file_id, t.data "
-    "FROM symbols s JOIN files f ON f.id = s.file_id JOIN file_text t ON t.file_id = s.file_id ";
+    "s.start_line, s.end_line, coalesce(s.parent_id, 0), s.file_id "
+    "FROM symbols s JOIN files f ON f.id = s.file_id ";
 
 // Reads one symbol row; `cache` keeps the last decompressed file.
-Result<SymbolRow> read_symbol_row(Stmt& q, std::pair<int64_t, std::string>& cache) {
+Result<SymbolRow> read_symbol_row(Db& db, Stmt& q, std::pair<int64_t, std::string>& cache) {
   SymbolRow r;
   r.id = q.col_int(0);
   r.path = q.col_text(1);
@@ -730,7 +732,14 @@ Result<SymbolRow> read_symbol_row(Stmt& q, std::pair<int64_t, std::string>& cach
   r.parent_id = q.col_int(10);
   int64_t file_id = q.col_int(11);
   if (cache.first != file_id || cache.second.empty()) {
-    auto text = zstd_decompress(q.col_blob(12));
+    Stmt t = db.must_prepare("SELECT data FROM file_text WHERE file_id = ?1");
+    t.bind(1, file_id);
+    if (!t.step()) {
+      if (!t.last_status().ok()) return t.last_status();
+      return Corrupt("symbol " + std::to_string(r.id) + " has no file text (file " +
+                     std::to_string(file_id) + "); rebuild with pampax index --force");
+    }
+    auto text = zstd_decompress(t.col_blob(0));
     if (!text.ok()) return text.status();
     cache = {file_id, std::move(text).value()};
   }
@@ -741,11 +750,11 @@ Result<SymbolRow> read_symbol_row(Stmt& q, std::pair<int64_t, std::string>& cach
   return r;
 }
 
-Result<std::vector<SymbolRow>> read_symbols(Stmt& q) {
+Result<std::vector<SymbolRow>> read_symbols(Db& db, Stmt& q) {
   std::vector<SymbolRow> out;
   std::pair<int64_t, std::string> cache{0, {}};
   while (q.step()) {
-    auto r = read_symbol_row(q, cache);
+    auto r = read_symbol_row(db, q, cache);
     if (!r.ok()) return r.status();
     out.push_back(std::move(r).value());
   }
@@ -798,7 +807,7 @@ Result<std::vector<SymbolRow>> IndexStore::find_symbols(std::string_view name, N
   Stmt q = db_->must_prepare(sql);
   q.bind(1, name).bind(2, escape_like(name)).bind(3, kind).bind(4, filters.lang)
       .bind(5, filters.path_glob).bind(6, limit);
-  return read_symbols(q);
+  return read_symbols(*db_, q);
 }
 
 namespace {
@@ -828,14 +837,22 @@ std::string json_string_array(const std::vector<std::string>& v) {
 
 Result<std::vector<SymbolRow>> IndexStore::find_symbols_named(const std::vector<std::string>& names,
                                                               const SearchFilters& filters,
-                                                              int limit) {
+                                                              int max_per_name, int limit) {
   if (names.empty() || limit <= 0) return std::vector<SymbolRow>{};
-  Stmt q = db_->must_prepare(std::string(kSymbolCols) +
-                             "WHERE s.name IN (SELECT value FROM json_each(?1))"
-                             " AND (?2 = '' OR f.lang = ?2) AND (?3 = '' OR f.path GLOB ?3)"
-                             " ORDER BY s.file_id, s.start_line LIMIT ?4");
-  q.bind(1, json_string_array(names)).bind(2, filters.lang).bind(3, filters.path_glob).bind(4, limit);
-  return read_symbols(q);
+  // Names are counted first (no text read), so the signatures of ambiguous names, whose
+  // files would each be decompressed, are never built.
+  Stmt q = db_->must_prepare(
+      "WITH wanted(name) AS (SELECT s.name FROM symbols s JOIN files f ON f.id = s.file_id "
+      " WHERE s.name IN (SELECT value FROM json_each(?1))"
+      " AND (?2 = '' OR f.lang = ?2) AND (?3 = '' OR f.path GLOB ?3)"
+      " GROUP BY s.name HAVING ?5 <= 0 OR count(*) <= ?5) " +
+      std::string(kSymbolCols) +
+      "WHERE s.name IN (SELECT name FROM wanted)"
+      " AND (?2 = '' OR f.lang = ?2) AND (?3 = '' OR f.path GLOB ?3)"
+      " ORDER BY s.file_id, s.start_line LIMIT ?4");
+  q.bind(1, json_string_array(names)).bind(2, filters.lang).bind(3, filters.path_glob)
+      .bind(4, limit).bind(5, max_per_name);
+  return read_symbols(*db_, q);
 }
 
 Result<std::vector<std::pair<int64_t, std::string>>> IndexStore::chunk_docs(
@@ -856,7 +873,7 @@ Result<std::vector<std::pair<int64_t, std::string>>> IndexStore::chunk_docs(
 Result<SymbolRow> IndexStore::get_symbol(int64_t id) {
   Stmt q = db_->must_prepare(std::string(kSymbolCols) + "WHERE s.id = ?1");
   q.bind(1, id);
-  auto rows = read_symbols(q);
+  auto rows = read_symbols(*db_, q);
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return NotFound("no symbol with id " + std::to_string(id));
   return std::move(rows->front());
@@ -869,7 +886,7 @@ Result<std::vector<SymbolRow>> IndexStore::file_symbols(const std::string& path)
   Stmt q = db_->must_prepare(std::string(kSymbolCols) +
                              "WHERE s.file_id = ?1 ORDER BY s.start_line, s.id");
   q.bind(1, *fid);
-  return read_symbols(q);
+  return read_symbols(*db_, q);
 }
 
 Result<std::vector<RefRow>> IndexStore::find_refs(std::string_view name, const SearchFilters& filters,

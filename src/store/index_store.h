@@ -192,9 +192,11 @@ class IndexStore {
   Result<std::string> file_text(const std::string& path, std::string* lang = nullptr);
   // Definitions whose name (not qualified name) is one of `names`, within `filters` (lang,
   // path glob; kind ignored), in one statement (context assembly looks up every identifier a
-  // function uses); grouped by file, then by line. At most `limit` rows.
+  // function uses); grouped by file, then by line. Names with more than `max_per_name`
+  // definitions within the filters are left out (0 = no such limit). At most `limit` rows.
   Result<std::vector<SymbolRow>> find_symbols_named(const std::vector<std::string>& names,
-                                                    const SearchFilters& filters, int limit);
+                                                    const SearchFilters& filters,
+                                                    int max_per_name, int limit);
   // The doc comment of each chunk in `ids` (ids that do not exist are left out), without
   // decompressing any text.
   Result<std::vector<std::pair<int64_t, std::string>>> chunk_docs(const std::vector<int64_t>& ids);

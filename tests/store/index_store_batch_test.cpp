@@ -23,7 +23,7 @@ TEST(IndexStoreBatch, FindSymbolsNamedAndChunkDocs) {
   ASSERT_TRUE((*e)->index({}).ok());
   IndexStore& s = (*e)->store();
 
-  auto rows = s.find_symbols_named({"alpha", "beta", "missing", "we\"ird\\\n"}, {}, 100);
+  auto rows = s.find_symbols_named({"alpha", "beta", "missing", "we\"ird\\\n"}, {}, 0, 100);
   ASSERT_TRUE(rows.ok()) << rows.status().message();
   std::vector<std::string> got;
   for (const SymbolRow& r : *rows) got.push_back(r.path + ":" + r.qualified_name);
@@ -36,14 +36,23 @@ TEST(IndexStoreBatch, FindSymbolsNamedAndChunkDocs) {
 
   SearchFilters py;
   py.lang = "python";
-  auto only_py = s.find_symbols_named({"alpha"}, py, 100);
+  auto only_py = s.find_symbols_named({"alpha"}, py, 0, 100);
   ASSERT_TRUE(only_py.ok());
   ASSERT_EQ(only_py->size(), 1u);
   EXPECT_EQ((*only_py)[0].path, "a.py");
-  auto limited = s.find_symbols_named({"alpha", "beta"}, {}, 2);
+  auto limited = s.find_symbols_named({"alpha", "beta"}, {}, 0, 2);
   ASSERT_TRUE(limited.ok());
   EXPECT_EQ(limited->size(), 2u);
-  auto none = s.find_symbols_named({}, {}, 10);
+  // At most one definition per name: alpha and beta have two each (all languages), odd_name one.
+  auto unique = s.find_symbols_named({"alpha", "beta", "odd_name"}, {}, 1, 100);
+  ASSERT_TRUE(unique.ok());
+  ASSERT_EQ(unique->size(), 1u);
+  EXPECT_EQ((*unique)[0].name, "odd_name");
+  EXPECT_EQ((*unique)[0].path, "q\"uote.py");
+  auto within_py = s.find_symbols_named({"alpha"}, py, 1, 100);  // one alpha in python
+  ASSERT_TRUE(within_py.ok());
+  EXPECT_EQ(within_py->size(), 1u);
+  auto none = s.find_symbols_named({}, {}, 0, 10);
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
 
