@@ -1,10 +1,12 @@
 #include "app/cmd_mcp.h"
 
-#include <pthread.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -13,6 +15,14 @@
 #include "server/http_server.h"
 
 namespace pampax {
+
+namespace {
+int g_stop_pipe[2] = {-1, -1};
+void on_stop_signal(int sig) {
+  const unsigned char c = static_cast<unsigned char>(sig);
+  (void)!::write(g_stop_pipe[1], &c, 1);
+}
+}  // namespace
 
 namespace {
 
@@ -45,12 +55,18 @@ int run_mcp_stdio(const McpArgs& a) {
 int run_http_serve(const McpArgs& a) {
   std::filesystem::path root;
   if (!resolve_root(a.path, &root)) return 1;
-  // SIGINT/SIGTERM are taken by a thread that stops the server cleanly.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // SIGINT/SIGTERM stop the server cleanly. The handler only writes to a pipe, and a thread
+  // reading it stops the server: a signal can land on any thread (libraries such as OpenBLAS
+  // start threads before main, so blocking signals here would not cover them).
+  if (::pipe2(g_stop_pipe, O_CLOEXEC) != 0) {
+    std::fprintf(stderr, "pampax: error: cannot create a pipe: %s\n", std::strerror(errno));
+    return 1;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
   mcp::Workspace ws(root);
@@ -69,14 +85,17 @@ int run_http_serve(const McpArgs& a) {
   std::fprintf(stderr, "pampax serve: %s on http://%s:%d/mcp\n", root.c_str(), a.host.c_str(),
                http.bound_port());
   std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&set, &sig);
-    if (sig != 0) std::fprintf(stderr, "pampax serve: stopping (signal %d)\n", sig);
+    unsigned char sig = 0;
+    ssize_t n;
+    do n = ::read(g_stop_pipe[0], &sig, 1);
+    while (n < 0 && errno == EINTR);
+    if (n == 1 && sig != 0) std::fprintf(stderr, "pampax serve: stopping (signal %d)\n", sig);
     http.stop();
   });
   Status st = http.run();
   // Wake the waiter if the server stopped by itself.
-  pthread_kill(waiter.native_handle(), SIGTERM);
+  const unsigned char zero = 0;
+  (void)!::write(g_stop_pipe[1], &zero, 1);
   waiter.join();
   if (!st.ok()) {
     std::fprintf(stderr, "pampax: error: %s\n", st.message().c_str());

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "assemble/assembler.h"
 #include "assemble/tokenizer.h"
 #include "mcp/jsonrpc.h"
 #include "parse/language.h"
@@ -982,6 +983,117 @@ ToolDef health_tool() {
   return t;
 }
 
+
+// ---------------------------------------------------------------------------------------
+// assemble_context
+
+ToolDef assemble_context_tool() {
+  ToolDef t;
+  t.name = "assemble_context";
+  t.title = "Assemble context";
+  t.description =
+      "Build the smallest bundle of code that answers a task, within a hard token budget: "
+      "searches (hybrid by default), widens hits to their symbols, adds enclosing class "
+      "signatures and definitions of what the code calls, and degrades detail (full body, "
+      "signature + doc comment, one-line reference) to fit. Returns the rendered bundle "
+      "(markdown by default) as text content and, in structuredContent, each item with why it "
+      "was chosen.";
+  json props = {
+      {"query", {{"type", "string"}, {"minLength", 1},
+                 {"description", "The task or question (a bug report works)"}}},
+      {"budget", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100000},
+                  {"description", "Token budget of the whole rendered bundle (default 8000; "
+                                  "never above max_tokens)"}}},
+      {"format", {{"type", "string"}, {"enum", json::array({"markdown", "json"})},
+                  {"description", "markdown (default) or json: the rendering the budget counts"}}},
+      {"tokenizer", {{"type", "string"}, {"enum", json::array({"cl100k", "o200k", "estimate"})},
+                     {"description", "How tokens are counted (default cl100k)"}}},
+      {"evidence", {{"type", "boolean"},
+                    {"description", "markdown: add a line per item saying why it is there"}}},
+      {"mode", {{"type", "string"}, {"enum", json::array({"hybrid", "bm25", "vector", "symbol"})},
+                {"description", "Search mode for the selection (default hybrid)"}}},
+      {"kind", {{"type", "string"}, {"description", "Only chunks of this kind"}}},
+  };
+  t.input_schema = object_schema(filter_props(props), {"query"});
+  json item = {{"type", "object"},
+               {"properties",
+                {{"path", {{"type", "string"}}},
+                 {"start_line", {{"type", "integer"}}},
+                 {"end_line", {{"type", "integer"}}},
+                 {"symbol", {{"type", "string"}}},
+                 {"kind", {{"type", "string"}}},
+                 {"detail", {{"type", "string"}, {"enum", json::array({"full", "signature", "reference"})}}},
+                 {"tokens", {{"type", "integer"}}},
+                 {"reason", {{"type", "string"}}},
+                 {"relations", {{"type", "array"}, {"items", {{"type", "string"}}}}}}},
+               {"required", json::array({"path", "start_line", "end_line", "detail", "reason"})}};
+  t.output_schema = out_schema(
+      {{"query", {{"type", "string"}}},
+       {"budget", {{"type", "integer"}}},
+       {"tokens", {{"type", "integer"}, {"description", "tokens of text (never above budget)"}}},
+       {"format", {{"type", "string"}}},
+       {"mode", {{"type", "string"}}},
+       {"items", {{"type", "array"}, {"items", item}}},
+       {"omitted_items", {{"type", "integer"}}},
+       {"omitted_tokens", {{"type", "integer"}}},
+       {"warnings", {{"type", "array"}, {"items", {{"type", "string"}}}}}},
+      {"query", "budget", "tokens", "items"});
+  t.annotations = {{"readOnlyHint", true}, {"idempotentHint", true}, {"openWorldHint", false}};
+  t.run = [](const json& a, ToolContext& ctx) -> Result<ToolOutput> {
+    AssembleRequest req;
+    req.query = arg_str(a, "query");
+    const int64_t cap = static_cast<int64_t>(cap_for(a, ctx));
+    // The bundle is the text content; structuredContent lists its items (a few dozen tokens
+    // each), so the bundle gets three quarters of the output cap at most.
+    const int64_t asked = arg_int(a, "budget", 8000);
+    req.budget = std::min<int64_t>(asked, cap * 3 / 4);
+    req.format = arg_str(a, "format", "markdown") == "json" ? BundleFormat::kJson : BundleFormat::kMarkdown;
+    auto tk = parse_tokenizer_option(arg_str(a, "tokenizer", "cl100k"));
+    if (!tk.ok()) return tk.status();
+    req.tokenizer = *tk;
+    req.evidence = arg_bool(a, "evidence", false);
+    if (!parse_search_mode(arg_str(a, "mode", "hybrid"), &req.mode)) return InvalidArgument("unknown mode");
+    std::string lang;
+    PAMPAX_RETURN_IF_ERROR(resolve_lang(arg_str(a, "lang"), &lang));
+    if (!lang.empty()) req.scope.langs = {lang};
+    if (std::string g = arg_str(a, "path_glob"); !g.empty()) req.scope.path_globs = {g};
+    if (std::string k = arg_str(a, "kind"); !k.empty()) req.scope.kinds = {k};
+    Bundle b;
+    PAMPAX_RETURN_IF_ERROR(ctx.ws.with_reader([&](Engine& e) -> Status {
+      auto r = assemble(e, req);
+      if (!r.ok()) return r.status();
+      b = std::move(*r);
+      return Status::Ok();
+    }));
+    json items = json::array();
+    for (const BundleItem& it : b.items)
+      items.push_back({{"path", it.path},       {"start_line", it.start_line},
+                       {"end_line", it.end_line}, {"symbol", it.symbol},
+                       {"kind", it.kind},        {"detail", detail_name(it.detail)},
+                       {"tokens", it.tokens},    {"reason", it.evidence.reason},
+                       {"relations", it.evidence.relations}});
+    ToolOutput o;
+    o.text = b.text.empty() ? "Nothing fits in a budget of " + std::to_string(b.budget) +
+                                  " tokens: raise budget.\n"
+                            : b.text;
+    o.structured = {{"query", b.query},
+                    {"budget", b.budget},
+                    {"tokens", b.tokens},
+                    {"format", b.format == BundleFormat::kJson ? "json" : "markdown"},
+                    {"mode", search_mode_name(b.mode)},
+                    {"items", std::move(items)},
+                    {"omitted_items", b.omitted.items},
+                    {"omitted_tokens", b.omitted.full_tokens},
+                    {"warnings", b.warnings}};
+    if (req.budget < asked)
+      o.structured["warnings"].push_back(
+          "budget lowered from " + std::to_string(asked) + " to " + std::to_string(req.budget) +
+          " tokens to stay within this tool's output cap (max_tokens " + std::to_string(cap) + ")");
+    return o;
+  };
+  return t;
+}
+
 }  // namespace
 
 void register_core_tools(ToolRegistry& reg) {
@@ -993,8 +1105,7 @@ void register_core_tools(ToolRegistry& reg) {
   reg.add(index_tool(true));
   reg.add(stats_tool());
   reg.add(health_tool());
-  // ASSEMBLE_CONTEXT: the lead registers `assemble_context` here after merging the assembler
-  // branch: reg.add(assemble_context_tool()); (see docs/mcp.md, "Adding a tool").
+  reg.add(assemble_context_tool());
 }
 
 }  // namespace pampax::mcp

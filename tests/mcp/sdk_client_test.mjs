@@ -74,8 +74,8 @@ check(caps.tools && caps.resources && caps.logging, "tools, resources and loggin
 // tools/list: every tool has both schemas, and the schemas compile.
 const { tools } = await client.listTools();
 const names = tools.map((t) => t.name).sort();
-const expected = ["find_references", "find_symbol", "get_code_chunk", "get_project_stats", "health",
-  "index_project", "search_code", "update_project"];
+const expected = ["assemble_context", "find_references", "find_symbol", "get_code_chunk", "get_project_stats",
+  "health", "index_project", "search_code", "update_project"];
 for (const n of expected) check(names.includes(n), `tools/list has ${n}`, names);
 const validators = {};
 for (const t of tools) {
@@ -169,6 +169,19 @@ check(r.structuredContent.match === "contains" && r.structuredContent.results.le
 r = await call("find_references", { symbol: "computeTotal", limit: 10 });
 check(r.structuredContent.file_count === 10 && r.structuredContent.truncated === true, "find_references caps files", r.structuredContent);
 check(r.structuredContent.definitions.some((d) => d.path === "src/total.js"), "find_references lists the definition", r.structuredContent);
+
+// assemble_context: the bundle is the text content, within the budget; items say why.
+r = await call("assemble_context", { query: "parse config file", budget: 1500 });
+check(!r.isError && r.structuredContent.tokens > 0 && r.structuredContent.tokens <= 1500, "assemble_context stays within its budget", r.structuredContent);
+check(r.structuredContent.items.some((it) => it.path === "src/config.py" && it.reason === "hit"), "assemble_context selects the config parser", r.structuredContent.items);
+check(/src\/config\.py/.test(r.content[0].text) && /```/.test(r.content[0].text), "assemble_context returns a markdown bundle", r.content[0].text);
+r = await call("assemble_context", { query: "parse config file", budget: 8000, max_tokens: 400 });
+check(!r.isError && r.structuredContent.budget === 300 && r.structuredContent.tokens <= 300 &&
+      r.structuredContent.warnings.some((w) => /budget lowered/.test(w)), "assemble_context honours max_tokens", r.structuredContent);
+r = await call("assemble_context", { query: "parse config file", format: "json", budget: 2000 });
+check(!r.isError && JSON.parse(r.content[0].text).items.length > 0, "assemble_context renders JSON", r.content[0].text);
+r = await call("assemble_context", { query: "" });
+check(r.isError, "assemble_context refuses an empty query", r);
 
 // Stats and health.
 r = await call("get_project_stats", {});
