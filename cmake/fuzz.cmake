@@ -13,6 +13,8 @@ file(GLOB PAMPAX_FUZZ_LIB_SOURCES CONFIGURE_DEPENDS
   ${CMAKE_SOURCE_DIR}/src/util/*.cpp ${CMAKE_SOURCE_DIR}/src/scan/*.cpp
   ${CMAKE_SOURCE_DIR}/src/parse/*.cpp ${CMAKE_SOURCE_DIR}/src/store/*.cpp
   ${CMAKE_SOURCE_DIR}/src/search/*.cpp)
+# search/rerank.cpp builds the reranker's text with embed/embed_text.h.
+list(APPEND PAMPAX_FUZZ_LIB_SOURCES ${CMAKE_SOURCE_DIR}/src/embed/embed_text.cpp)
 # The MCP server's JSON-RPC layer, when this tree has it (fuzz/jsonrpc_fuzz.cpp needs it).
 set(PAMPAX_FUZZ_HAS_JSONRPC OFF)
 if(EXISTS ${CMAKE_SOURCE_DIR}/src/mcp/jsonrpc.cpp)

@@ -1,5 +1,6 @@
 #include "search/vector_index.h"
 
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include <algorithm>
@@ -156,10 +157,16 @@ bool has_avx2() {
 }
 
 #if defined(__x86_64__)
+// F16C from CPUID (leaf 1, ECX bit 29): clang 14's __builtin_cpu_supports does not know "f16c".
+bool has_f16c() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) != 0;
+}
+
 const DotFn kDot = has_avx2() ? dot_avx2 : dot_scalar;
 const DotI8Fn kDotI8 = has_avx2() ? dot_i8_avx2 : dot_i8_scalar;
 const DotF16Fn kDotF16 =
-    has_avx2() && __builtin_cpu_supports("f16c") ? dot_f16_avx2 : dot_f16_scalar;
+    has_avx2() && has_f16c() ? dot_f16_avx2 : dot_f16_scalar;
 #else
 const DotFn kDot = dot_scalar;
 const DotI8Fn kDotI8 = dot_i8_scalar;
