@@ -14,6 +14,7 @@
 #include "app/cmd_mcp.h"
 #include "app/cmd_assemble.h"
 #include "app/cmd_watch.h"
+#include "app/output.h"
 #include "core/engine.h"
 #include "core/query_cache.h"
 #include "parse/language.h"
@@ -23,27 +24,9 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string dump(const json& j) {
-  // Source text may hold invalid UTF-8; replace rather than fail.
-  return j.dump(2, ' ', false, json::error_handler_t::replace);
-}
+std::string dump(const json& j) { return dump_json(j); }
 
-int fail(const Status& st) {
-  std::fprintf(stderr, "pampax: error: %s\n", st.message().c_str());
-  return 1;
-}
-
-std::string human_bytes(double b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) {
-    b /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
-  return buf;
-}
+int fail(const Status& st) { return fail_status(st); }
 
 struct Common {
   std::string path = ".";

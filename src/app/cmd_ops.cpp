@@ -9,6 +9,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "app/output.h"
 #include "core/engine.h"
 #include "core/health.h"
 #include "core/ops.h"
@@ -21,24 +22,9 @@ namespace {
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-std::string dump(const json& j) { return j.dump(2, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) { return dump_json(j); }
 
-int fail(const Status& st) {
-  std::fprintf(stderr, "pampax: error: %s\n", st.message().c_str());
-  return 1;
-}
-
-std::string human_bytes(double b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  int u = 0;
-  while (b >= 1024 && u < 4) {
-    b /= 1024;
-    ++u;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", b, units[u]);
-  return buf;
-}
+int fail(const Status& st) { return fail_status(st); }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
