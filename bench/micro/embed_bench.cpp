@@ -11,43 +11,17 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "embed/gguf_embedder.h"
 
 namespace {
 
-// $PAMPAX_EMBED_BENCH_MODEL, else the generated model of the source tree this file is in.
 const std::string& model_path() {
-  static const std::string p = [] {
-    if (const char* m = std::getenv("PAMPAX_EMBED_BENCH_MODEL")) return std::string(m);
-    std::string root = __FILE__;
-    root.resize(root.size() - std::string("bench/micro/embed_bench.cpp").size());
-    return root + "third_party/models/minilm-l6-random-f16.gguf";
-  }();
+  static const std::string p = pampax::bench::test_embed_model();
   return p;
 }
 
-// Deterministic chunks of varied length: small functions in a C-like style.
-std::vector<std::string> code_chunks(int n) {
-  std::vector<std::string> out;
-  uint32_t x = 12345;
-  auto next = [&] { return x = x * 1103515245u + 12345u; };
-  const char* names[] = {"parse_header", "read_block", "flush_cache", "hash_key", "walk_tree",
-                         "emit_token", "merge_runs", "open_index"};
-  for (int i = 0; i < n; ++i) {
-    const int stmts = 1 + static_cast<int>((next() >> 16) % 8);  // ~100-300 tokens
-    std::string s = "/* " + std::string(names[i % 8]) + ": handles case " + std::to_string(i) +
-                    ". */\nstatic int " + names[i % 8] + "_" + std::to_string(i) +
-                    "(struct ctx *c, const char *buf, size_t len) {\n";
-    for (int k = 0; k < stmts; ++k) {
-      s += "  if (buf[" + std::to_string(k) + "] == '" + static_cast<char>('a' + (next() >> 20) % 26) +
-           "') c->count += helper_" + std::to_string((next() >> 18) % 100) + "(c, len - " +
-           std::to_string(k) + ");\n";
-    }
-    s += "  return c->count;\n}\n";
-    out.push_back(std::move(s));
-  }
-  return out;
-}
+std::vector<std::string> code_chunks(int n) { return pampax::bench::code_chunks(n, 12345, false); }
 
 int64_t count_tokens(const std::vector<std::string>& texts) {
   llama_model_params mp = llama_model_default_params();

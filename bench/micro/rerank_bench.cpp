@@ -10,42 +10,18 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "embed/gguf_reranker.h"
 
 namespace {
 
 const std::string& reranker_path() {
-  static const std::string p = [] {
-    if (const char* m = std::getenv("PAMPAX_RERANK_BENCH_MODEL")) return std::string(m);
-    std::string root = __FILE__;
-    root.resize(root.size() - std::string("bench/micro/rerank_bench.cpp").size());
-    return root + "third_party/models/minilm-l6-rerank-random-f16.gguf";
-  }();
+  static const std::string p = pampax::bench::test_rerank_model();
   return p;
 }
 
-// Deterministic candidates of varied length, as the embed bench makes them (~100-300 tokens).
-std::vector<std::string> candidates(int n) {
-  std::vector<std::string> out;
-  uint32_t x = 4242;
-  auto next = [&] { return x = x * 1103515245u + 12345u; };
-  const char* names[] = {"parse_header", "read_block", "flush_cache", "hash_key", "walk_tree",
-                         "emit_token", "merge_runs", "open_index"};
-  for (int i = 0; i < n; ++i) {
-    const int stmts = 1 + static_cast<int>((next() >> 16) % 8);
-    std::string s = "src/" + std::string(names[i % 8]) + ".c\n" + names[i % 8] + "_" +
-                    std::to_string(i) + "\nstatic int " + names[i % 8] + "_" + std::to_string(i) +
-                    "(struct ctx *c, const char *buf, size_t len) {\n";
-    for (int k = 0; k < stmts; ++k) {
-      s += "  if (buf[" + std::to_string(k) + "] == '" + static_cast<char>('a' + (next() >> 20) % 26) +
-           "') c->count += helper_" + std::to_string((next() >> 18) % 100) + "(c, len - " +
-           std::to_string(k) + ");\n";
-    }
-    s += "  return c->count;\n}\n";
-    out.push_back(std::move(s));
-  }
-  return out;
-}
+// Deterministic candidates of varied length (~100-300 tokens), headed like rerank documents.
+std::vector<std::string> candidates(int n) { return pampax::bench::code_chunks(n, 4242, true); }
 
 void BM_RerankGguf(benchmark::State& state) {
   pampax::GgufRerankOptions o;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "assemble/tokenizer.h"
+#include "bench_util.h"
 
 namespace {
 
@@ -24,10 +25,7 @@ using pampax::Tokenizer;
 using pampax::TokenizerKind;
 
 fs::path corpus_dir() {
-  if (const char* env = std::getenv("PAMPAX_TOKENIZER_CORPUS")) return env;
-  // CMake compiles sources by absolute path: bench/micro/ -> the source root.
-  return fs::path(__FILE__).parent_path().parent_path().parent_path() /
-         "tests/assemble/data/tokenizer";
+  return pampax::bench::source_path("PAMPAX_TOKENIZER_CORPUS", "tests/assemble/data/tokenizer");
 }
 
 std::string slurp(const fs::path& p) {

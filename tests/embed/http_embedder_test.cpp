@@ -17,6 +17,7 @@
 #include "embed/gguf_embedder.h"
 #include "embed_test_util.h"
 #include "llama_server.h"
+#include "scripted_server.h"
 
 namespace pampax {
 namespace {
@@ -126,72 +127,37 @@ TEST(HttpEmbedderErrors, BadUrls) {
 
 // --- a scripted loopback server ---
 
-struct Script {
-  std::mutex mu;
-  std::vector<int> statuses;  // status for request k (200 once exhausted)
-  std::string error_body = "{\"error\":\"overloaded, try later\"}";
+struct Script : testing::ScriptState {
   bool shuffle = false;  // OpenAI: return data items in reverse order
-  std::string raw_body;  // when set, returned verbatim with status 200
-  int requests = 0;
   std::vector<size_t> batch_sizes;
-  std::string last_auth, last_model;
+  std::string last_model;
 };
 
 std::vector<float> fake_vector(const std::string& text) {
   return {static_cast<float>(text.size()), 1.0f, 2.0f, 3.0f};
 }
 
-class FakeServer {
+// OpenAI-compatible /v1/embeddings and Ollama's /api/embed, answering fake_vector per input.
+class FakeServer : public testing::ScriptedServer {
  public:
-  explicit FakeServer(Script& s) : s_(s) {
-    auto handler = [this](bool ollama) {
-      return [this, ollama](const httplib::Request& req, httplib::Response& res) {
-        std::lock_guard<std::mutex> lock(s_.mu);
-        const size_t k = static_cast<size_t>(s_.requests++);
-        s_.last_auth = req.get_header_value("Authorization");
-        if (k < s_.statuses.size() && s_.statuses[k] != 200) {
-          res.status = s_.statuses[k];
-          res.set_content(s_.error_body, "application/json");
-          return;
-        }
-        if (!s_.raw_body.empty()) {
-          res.set_content(s_.raw_body, "application/json");
-          return;
-        }
-        json in = json::parse(req.body);
-        s_.last_model = in.value("model", "");
-        const auto& inputs = in["input"];
-        s_.batch_sizes.push_back(inputs.size());
-        json out;
-        if (ollama) {
-          out["embeddings"] = json::array();
-          for (const auto& t : inputs) out["embeddings"].push_back(fake_vector(t.get<std::string>()));
-        } else {
-          out["data"] = json::array();
-          for (size_t i = 0; i < inputs.size(); ++i) {
-            const size_t j = s_.shuffle ? inputs.size() - 1 - i : i;
-            out["data"].push_back({{"index", j}, {"embedding", fake_vector(inputs[j].get<std::string>())}});
+  explicit FakeServer(Script& s)
+      : ScriptedServer(s, {"/v1/embeddings", "/api/embed"}, [&s](const std::string& path, const json& in) {
+          s.last_model = in.value("model", "");
+          const auto& inputs = in["input"];
+          s.batch_sizes.push_back(inputs.size());
+          json out;
+          if (path == "/api/embed") {
+            out["embeddings"] = json::array();
+            for (const auto& t : inputs) out["embeddings"].push_back(fake_vector(t.get<std::string>()));
+          } else {
+            out["data"] = json::array();
+            for (size_t i = 0; i < inputs.size(); ++i) {
+              const size_t j = s.shuffle ? inputs.size() - 1 - i : i;
+              out["data"].push_back({{"index", j}, {"embedding", fake_vector(inputs[j].get<std::string>())}});
+            }
           }
-        }
-        res.set_content(out.dump(), "application/json");
-      };
-    };
-    svr_.Post("/v1/embeddings", handler(false));
-    svr_.Post("/api/embed", handler(true));
-    port_ = svr_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { svr_.listen_after_bind(); });
-  }
-  ~FakeServer() {
-    svr_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  Script& s_;
-  httplib::Server svr_;
-  int port_ = -1;
-  std::thread thread_;
+          return out;
+        }) {}
 };
 
 HttpOptions fast_options(const std::string& url) {

@@ -19,6 +19,7 @@
 #include "embed/rerank_config.h"
 #include "embed_test_util.h"
 #include "llama_server.h"
+#include "scripted_server.h"
 
 namespace pampax {
 namespace {
@@ -110,14 +111,9 @@ TEST_F(RerankServerTest, TeiShapeAndV1BaseUrlScoreTheSame) {
 
 // --- a scripted loopback server ---
 
-struct Script {
-  std::mutex mu;
-  std::vector<int> statuses;  // status for request k (200 once exhausted)
-  std::string error_body = "{\"error\":\"overloaded, try later\"}";
-  std::string raw_body;       // when set, returned verbatim with status 200
-  int requests = 0;
+struct Script : testing::ScriptState {
   std::vector<size_t> batch_sizes;
-  std::string last_auth, last_model, last_path;
+  std::string last_model;
   json last_request;
 };
 
@@ -126,57 +122,27 @@ double fake_score(const std::string& query, const std::string& doc) {
   return static_cast<double>(doc.size()) + (doc.find(query) != std::string::npos ? 100.0 : 0.0);
 }
 
-class FakeServer {
+// Cohere/Jina /v1/rerank and TEI /rerank, scoring with fake_score.
+class FakeServer : public testing::ScriptedServer {
  public:
-  explicit FakeServer(Script& s) : s_(s) {
-    auto handler = [this](bool tei) {
-      return [this, tei](const httplib::Request& req, httplib::Response& res) {
-        std::lock_guard<std::mutex> lock(s_.mu);
-        const size_t k = static_cast<size_t>(s_.requests++);
-        s_.last_auth = req.get_header_value("Authorization");
-        s_.last_path = req.path;
-        if (k < s_.statuses.size() && s_.statuses[k] != 200) {
-          res.status = s_.statuses[k];
-          res.set_content(s_.error_body, "application/json");
-          return;
-        }
-        if (!s_.raw_body.empty()) {
-          res.set_content(s_.raw_body, "application/json");
-          return;
-        }
-        json in = json::parse(req.body);
-        s_.last_request = in;
-        s_.last_model = in.value("model", "");
-        const json& docs = tei ? in["texts"] : in["documents"];
-        const std::string query = in["query"];
-        s_.batch_sizes.push_back(docs.size());
-        // Real servers answer best first, not in input order.
-        std::vector<std::pair<double, size_t>> ranked;
-        for (size_t i = 0; i < docs.size(); ++i)
-          ranked.emplace_back(fake_score(query, docs[i].get<std::string>()), i);
-        std::sort(ranked.rbegin(), ranked.rend());
-        json items = json::array();
-        for (auto& [score, i] : ranked)
-          items.push_back({{"index", i}, {tei ? "score" : "relevance_score", score}});
-        res.set_content(tei ? items.dump() : json{{"results", items}}.dump(), "application/json");
-      };
-    };
-    svr_.Post("/v1/rerank", handler(false));
-    svr_.Post("/rerank", handler(true));
-    port_ = svr_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { svr_.listen_after_bind(); });
-  }
-  ~FakeServer() {
-    svr_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  Script& s_;
-  httplib::Server svr_;
-  int port_ = -1;
-  std::thread thread_;
+  explicit FakeServer(Script& s)
+      : ScriptedServer(s, {"/v1/rerank", "/rerank"}, [&s](const std::string& path, const json& in) {
+          const bool tei = path == "/rerank";
+          s.last_request = in;
+          s.last_model = in.value("model", "");
+          const json& docs = tei ? in["texts"] : in["documents"];
+          const std::string query = in["query"];
+          s.batch_sizes.push_back(docs.size());
+          // Real servers answer best first, not in input order.
+          std::vector<std::pair<double, size_t>> ranked;
+          for (size_t i = 0; i < docs.size(); ++i)
+            ranked.emplace_back(fake_score(query, docs[i].get<std::string>()), i);
+          std::sort(ranked.rbegin(), ranked.rend());
+          json items = json::array();
+          for (auto& [score, i] : ranked)
+            items.push_back({{"index", i}, {tei ? "score" : "relevance_score", score}});
+          return tei ? items : json{{"results", items}};
+        }) {}
 };
 
 HttpRerankOptions fast_options(const std::string& url) {

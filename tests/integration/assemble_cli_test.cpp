@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "../process_util.h"
+#include "../cli_util.h"
 #include "../test_util.h"
 #include "assemble/assembler.h"
 
@@ -15,18 +15,9 @@ namespace {
 using json = nlohmann::json;
 using testing::ProcResult;
 using testing::run_process;
+using testing::pampax;
+using testing::parse;
 using testing::TempDir;
-
-ProcResult pampax(std::vector<std::string> args, const std::string& input = "") {
-  args.insert(args.begin(), PAMPAX_BINARY);
-  return run_process(args, input);
-}
-
-json parse_json(const ProcResult& r) {
-  json j = json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.out << "\nstderr: " << r.err;
-  return j;
-}
 
 size_t count_tokens(const std::string& text, TokenizerKind k = TokenizerKind::kCl100k) {
   auto t = shared_tokenizer(k);
@@ -86,7 +77,7 @@ TEST_F(AssembleCli, JsonWithEveryTokenizer) {
     ProcResult r = pampax({"assemble", "--query", "session token", "--path", root(), "--budget",
                            "300", "--tokenizer", name, "--output", "json"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    json j = parse_json(r);
+    json j = parse(r);
     EXPECT_EQ(j["budget"], 300);
     EXPECT_EQ(j["tokens"].get<size_t>(), count_tokens(r.out, kind)) << name;
     EXPECT_LE(j["tokens"].get<int>(), 300);
@@ -127,7 +118,7 @@ TEST_F(AssembleCli, TinyBudgetsAndBadInput) {
   EXPECT_NE(no_index.err.find("pampax index"), std::string::npos) << no_index.err;
   ProcResult stdin_q = pampax({"assemble", "-", "-p", root(), "-o", "json"}, "parse request line");
   ASSERT_EQ(stdin_q.exit_code, 0) << stdin_q.err;
-  EXPECT_EQ(parse_json(stdin_q)["items"][0]["path"], "src/net/http_server.cpp");
+  EXPECT_EQ(parse(stdin_q)["items"][0]["path"], "src/net/http_server.cpp");
   ProcResult help = pampax({"assemble", "--help"});
   EXPECT_EQ(help.exit_code, 0);
   for (const char* flag : {"--budget", "--tokenizer", "--evidence", "--markdown", "--output",
@@ -152,7 +143,7 @@ TEST_F(AssembleCli, ContextPacksScopeSearchAndAssemble) {
   ASSERT_EQ(use.exit_code, 0) << use.err;
   ProcResult show = pampax({"context", "show", "-p", root(), "-o", "json"});
   ASSERT_EQ(show.exit_code, 0) << show.err;
-  json sj = parse_json(show);
+  json sj = parse(show);
   EXPECT_EQ(sj["name"], "server");
   EXPECT_EQ(sj["active"], true);
   EXPECT_EQ(sj["paths"], json::array({"src/net/*"}));
@@ -161,29 +152,29 @@ TEST_F(AssembleCli, ContextPacksScopeSearchAndAssemble) {
   // search: the active pack scopes it; flags and --no-pack override it.
   ProcResult s = pampax({"search", "token", "-p", root(), "-o", "json"});
   ASSERT_EQ(s.exit_code, 0) << s.err;
-  json sr = parse_json(s);
+  json sr = parse(s);
   for (const json& h : sr["results"]) EXPECT_EQ(h["path"], "src/net/http_server.cpp");
   ProcResult s2 = pampax({"search", "token", "-p", root(), "-o", "json", "--no-pack"});
   ASSERT_EQ(s2.exit_code, 0);
   std::set<std::string> paths;
-  json sr2 = parse_json(s2);
+  json sr2 = parse(s2);
   for (const json& h : sr2["results"]) paths.insert(h["path"].get<std::string>());
   EXPECT_TRUE(paths.count("src/auth/session.py")) << s2.out << s2.err;
   ProcResult s3 = pampax({"search", "token", "-p", root(), "-o", "json", "--path-glob", "src/auth/*"});
   ASSERT_EQ(s3.exit_code, 0);
-  json sr3 = parse_json(s3);
+  json sr3 = parse(s3);
   for (const json& h : sr3["results"]) EXPECT_EQ(h["path"], "src/auth/session.py");
 
   // assemble: the pack's scope and budget; --budget and --pack override them.
   ProcResult a = pampax({"assemble", "token request", "-p", root(), "-o", "json"});
   ASSERT_EQ(a.exit_code, 0) << a.err;
-  json aj = parse_json(a);
+  json aj = parse(a);
   EXPECT_EQ(aj["budget"], 200);
   for (const json& it : aj["items"]) EXPECT_EQ(it["path"], "src/net/http_server.cpp");
   ProcResult a2 = pampax({"assemble", "token request", "-p", root(), "-o", "json", "--pack",
                           "auth", "--budget", "900"});
   ASSERT_EQ(a2.exit_code, 0) << a2.err;
-  json a2j = parse_json(a2);
+  json a2j = parse(a2);
   EXPECT_EQ(a2j["budget"], 900);
   ASSERT_FALSE(a2j["items"].empty());
   for (const json& it : a2j["items"]) EXPECT_EQ(it["path"], "src/auth/session.py");

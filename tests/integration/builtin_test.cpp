@@ -13,7 +13,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "../process_util.h"
+#include "../cli_util.h"
+#include "bg_process.h"
 #include "../test_util.h"
 #include "store/db.h"
 
@@ -23,18 +24,9 @@ namespace {
 using json = nlohmann::json;
 using testing::ProcResult;
 using testing::run_process;
+using testing::pampax;
+using testing::parse;
 using testing::TempDir;
-
-ProcResult pampax(std::vector<std::string> args) {
-  args.insert(args.begin(), PAMPAX_BINARY);
-  return run_process(args);
-}
-
-json parse(const ProcResult& r) {
-  json j = json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.out << "\nstderr: " << r.err;
-  return j;
-}
 
 void make_repo(const TempDir& d, int functions) {
   d.write("src/session.py",
@@ -141,25 +133,15 @@ TEST(Builtin, KilledEmbeddingResumes) {
   make_repo(d, 3000);
   std::string root = d.path().string();
   ASSERT_EQ(pampax({"index", root, "--no-embed"}).exit_code, 0);
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_WRONLY);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    execl(PAMPAX_BINARY, PAMPAX_BINARY, "index", root.c_str(), "--embed", "builtin", "--embed-batch", "1",
-          nullptr);
-    _exit(127);
-  }
+  testing::BgProcess indexer({PAMPAX_BINARY, "index", root, "--embed", "builtin", "--embed-batch", "1"}, "/dev/null", "/dev/null");
+  // Wait for a few committed batches, then kill.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  int64_t seen = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    seen = count(d.path(), "SELECT count(*) FROM embeddings");
-    if (seen >= 8) break;
+  while (std::chrono::steady_clock::now() < deadline && count(d.path(), "SELECT count(*) FROM embeddings") < 8)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  indexer.signal(SIGKILL);
+  const int code = indexer.wait_exit(std::chrono::seconds(30));
+  ASSERT_NE(code, INT32_MIN) << "the indexer did not exit after SIGKILL";
+  const bool killed = code < 0;  // it may have finished before the kill
   int64_t kept = count(d.path(), "SELECT count(*) FROM embeddings");
   ASSERT_GE(kept, 8) << "the embedding pass did not commit in time";
 
@@ -168,7 +150,7 @@ TEST(Builtin, KilledEmbeddingResumes) {
   json e = parse(idx)["embeddings"];
   EXPECT_EQ(e["previous_model"], "");  // the trained model was kept: a resume
   int64_t total = count(d.path(), "SELECT count(*) FROM embeddings");
-  if (WIFSIGNALED(status)) {
+  if (killed) {
     EXPECT_GE(e["reused"].get<int64_t>(), kept);
     EXPECT_EQ(e["embedded"].get<int64_t>(), total - kept);
   }

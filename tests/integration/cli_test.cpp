@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "../process_util.h"
+#include "../cli_util.h"
 #include "../test_util.h"
 #include "store/db.h"
 #include "store/index_store.h"
@@ -15,21 +15,9 @@ namespace {
 using json = nlohmann::json;
 using testing::ProcResult;
 using testing::run_process;
+using testing::pampax;
+using testing::parse;
 using testing::TempDir;
-
-ProcResult pampax(std::vector<std::string> args, const std::string& input = "") {
-  args.insert(args.begin(), PAMPAX_BINARY);
-  return run_process(args, input);
-}
-
-json parse_json(const ProcResult& r) {
-  try {
-    return json::parse(r.out);
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "stdout is not JSON: " << e.what() << "\n" << r.out << "\nstderr: " << r.err;
-    return json();
-  }
-}
 
 void make_repo(const TempDir& d) {
   d.write("src/auth/session.py",
@@ -59,12 +47,12 @@ TEST(Cli, IndexInfoAndSearchJson) {
   make_repo(d);
   ProcResult idx = pampax({"index", d.path().string(), "--output", "json"});
   ASSERT_EQ(idx.exit_code, 0) << idx.err;
-  json rep = parse_json(idx);
+  json rep = parse(idx);
   EXPECT_EQ(rep["files_indexed"], 4);  // 3 sources + .gitignore; build/ and *.log ignored
 
   ProcResult info = pampax({"info", "--path", d.path().string(), "-o", "json"});
   ASSERT_EQ(info.exit_code, 0) << info.err;
-  json i = parse_json(info);
+  json i = parse(info);
   EXPECT_EQ(i["files"], 4);
   EXPECT_GT(i["chunks"].get<int>(), 3);
   EXPECT_GT(i["symbols"].get<int>(), 3);
@@ -76,7 +64,7 @@ TEST(Cli, IndexInfoAndSearchJson) {
   ProcResult s = pampax({"search", "--query", "refresh token", "--path", d.path().string(),
                          "--output", "json", "--limit", "3"});
   ASSERT_EQ(s.exit_code, 0) << s.err;
-  json j = parse_json(s);
+  json j = parse(s);
   ASSERT_TRUE(j["results"].is_array());
   ASSERT_GE(j["results"].size(), 1u);
   json top = j["results"][0];
@@ -107,7 +95,7 @@ TEST(Cli, QueryFromPositionalFileAndStdin) {
   };
   for (const ProcResult& r : runs) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    json j = parse_json(r);
+    json j = parse(r);
     ASSERT_GE(j["results"].size(), 1u) << r.out;
     EXPECT_EQ(j["results"][0]["path"], "src/net/http_server.cpp");
   }
@@ -123,7 +111,7 @@ TEST(Cli, FiltersNarrowResults) {
     ProcResult r = pampax(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::set<std::string> out;
-    json j = parse_json(r);
+    json j = parse(r);
     for (const json& h : j["results"]) out.insert(h["path"]);
     return out;
   };
@@ -140,7 +128,7 @@ TEST(Cli, UpdateProcessesOnlyChanges) {
   make_repo(d);
   ASSERT_EQ(pampax({"index", d.path().string()}).exit_code, 0);
   // Nothing changed: nothing indexed.
-  json none = parse_json(pampax({"update", d.path().string(), "-o", "json"}));
+  json none = parse(pampax({"update", d.path().string(), "-o", "json"}));
   EXPECT_EQ(none["files_indexed"], 0);
   EXPECT_EQ(none["files_unchanged"], 4);
 
@@ -149,12 +137,12 @@ TEST(Cli, UpdateProcessesOnlyChanges) {
   std::filesystem::remove(d / "docs/guide.md");
   ProcResult up = pampax({"update", d.path().string(), "-o", "json"});
   ASSERT_EQ(up.exit_code, 0) << up.err;
-  json u = parse_json(up);
+  json u = parse(up);
   EXPECT_EQ(u["files_indexed"], 2);
   EXPECT_EQ(u["files_deleted"], 1);
 
   auto top_path = [&](const std::string& q) -> std::string {
-    json j = parse_json(pampax({"search", q, "-p", d.path().string(), "-o", "json"}));
+    json j = parse(pampax({"search", q, "-p", d.path().string(), "-o", "json"}));
     return j["results"].empty() ? "" : j["results"][0]["path"].get<std::string>();
   };
   EXPECT_EQ(top_path("brand_new_function"), "src/new_module.py");
@@ -171,7 +159,7 @@ TEST(Cli, SkipsBinaryHugeAndKeepsInvalidUtf8) {
   d.write("latin1.c", "/* caf\xe9 */ int na\xefve_counter(void) { return 1; }\n");
   ProcResult r = pampax({"index", d.path().string(), "-o", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  json j = parse_json(r);
+  json j = parse(r);
   std::map<std::string, std::string> skipped;
   for (const json& s : j["skipped"]) skipped[s["path"]] = s["reason"];
   EXPECT_EQ(skipped["blob.bin"], "binary");
@@ -179,7 +167,7 @@ TEST(Cli, SkipsBinaryHugeAndKeepsInvalidUtf8) {
   EXPECT_EQ(j["files_indexed"], 2);
   ProcResult s = pampax({"search", "counter", "-p", d.path().string(), "-o", "json"});
   ASSERT_EQ(s.exit_code, 0) << s.err;
-  json sj = parse_json(s);  // must be valid JSON despite invalid UTF-8 in the source
+  json sj = parse(s);  // must be valid JSON despite invalid UTF-8 in the source
   ASSERT_EQ(sj["results"].size(), 1u);
   EXPECT_EQ(sj["results"][0]["path"], "latin1.c");
   // Text output names the skipped files with --verbose.
@@ -205,10 +193,10 @@ TEST(Cli, OtherIndexFormatIsRebuilt) {
   ProcResult idx = pampax({"index", d.path().string(), "-o", "json"});
   ASSERT_EQ(idx.exit_code, 0) << idx.err;
   EXPECT_NE(idx.err.find("rebuilding"), std::string::npos) << idx.err;
-  EXPECT_EQ(parse_json(idx)["files_indexed"], 4);
+  EXPECT_EQ(parse(idx)["files_indexed"], 4);
   s = pampax({"search", "refresh token", "-p", d.path().string(), "-o", "json"});
   ASSERT_EQ(s.exit_code, 0) << s.err;
-  EXPECT_EQ(parse_json(s)["results"][0]["path"], "src/auth/session.py");
+  EXPECT_EQ(parse(s)["results"][0]["path"], "src/auth/session.py");
 }
 
 // Short queries match every form of a word; exact words do not match other forms.
@@ -221,7 +209,7 @@ TEST(Cli, StemsMatchOtherFormsOnlyForStemmedQueries) {
     ProcResult s = pampax({"search", q, "-p", d.path().string(), "-o", "json", "--mode", "bm25"});
     EXPECT_EQ(s.exit_code, 0) << s.err;
     std::set<std::string> out;
-    json j = parse_json(s);  // kept alive: iterating a temporary's member would dangle
+    json j = parse(s);  // kept alive: iterating a temporary's member would dangle
     for (const json& r : j["results"]) out.insert(r["path"].get<std::string>());
     return out;
   };

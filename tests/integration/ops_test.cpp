@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../embed/embed_test_util.h"
-#include "../process_util.h"
+#include "../cli_util.h"
 #include "../test_util.h"
 #include "store/index_store.h"
 
@@ -18,18 +18,9 @@ namespace {
 using json = nlohmann::json;
 using testing::ProcResult;
 using testing::run_process;
+using testing::pampax;
+using testing::parse;
 using testing::TempDir;
-
-ProcResult pampax(std::vector<std::string> args) {
-  args.insert(args.begin(), PAMPAX_BINARY);
-  return run_process(args);
-}
-
-json parse(const ProcResult& r) {
-  json j = json::parse(r.out, nullptr, false);
-  EXPECT_FALSE(j.is_discarded()) << r.out << "\nstderr: " << r.err;
-  return j;
-}
 
 void make_repo(const TempDir& d) {
   d.write("src/session.py",

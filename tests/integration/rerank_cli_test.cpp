@@ -8,7 +8,7 @@
 
 #include "../embed/embed_test_util.h"
 #include "../embed/llama_server.h"
-#include "../process_util.h"
+#include "../cli_util.h"
 #include "../test_util.h"
 
 namespace pampax {
@@ -17,12 +17,9 @@ namespace {
 using json = nlohmann::json;
 using testing::ProcResult;
 using testing::run_process;
+using testing::pampax;
+using testing::parse;
 using testing::TempDir;
-
-ProcResult pampax(std::vector<std::string> args) {
-  args.insert(args.begin(), PAMPAX_BINARY);
-  return run_process(args);
-}
 
 void make_repo(const TempDir& d) {
   d.write("src/session.py",
