@@ -563,11 +563,14 @@ int run_cli(int argc, char** argv) {
       "mcp", "Serve the index to an AI agent over MCP (JSON-RPC on stdin/stdout; logs on stderr)");
   add_server_opts(mcp_cmd);
   CLI::App* serve_cmd = app.add_subcommand(
-      "serve", "HTTP server: MCP over Streamable HTTP at /mcp (loopback only by default)");
+      "serve", "HTTP server: web page at /, JSON API under /api/, Prometheus /metrics, MCP "
+               "over Streamable HTTP at /mcp (loopback only by default; PAMPAX_TOKEN in the "
+               "environment makes every API, metrics and MCP request need 'Authorization: "
+               "Bearer <token>', and is required to listen on another address)");
   add_server_opts(serve_cmd);
   serve_cmd->add_option("--host", ma.host,
                         "Address to listen on (default 127.0.0.1; another address exposes the "
-                        "index to the network)")
+                        "index to the network and is refused unless PAMPAX_TOKEN is set)")
       ->capture_default_str();
   serve_cmd->add_option("--port", ma.port, "TCP port (0: any free port, printed on stderr)")
       ->check(CLI::Range(0, 65535))
