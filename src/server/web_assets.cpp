@@ -252,7 +252,7 @@ constexpr std::string_view kAppJs = R"WEB("use strict";
       const frac = Math.min(1, b.tokens / b.budget);
       bar.append(svg("rect", { x: 0, y: 0, width: "100%", height: 18, rx: 4, fill: "#e3e6ea" }));
       bar.append(svg("rect", { x: 0, y: 0, width: (frac * 100).toFixed(2) + "%", height: 18, rx: 4, fill: "#2456a6" }));
-      $("usage-text").textContent = b.tokens + " / " + b.budget + " tokens · " + b.items.length + " items" +
+      $("usage-text").textContent = b.tokens + " / " + b.budget + " tokens · " + b.items.length + (b.items.length === 1 ? " item" : " items") +
         (b.omitted_items ? " · " + b.omitted_items + " left out" : "") + " · " + (b.search_ms + b.assemble_ms).toFixed(0) + " ms";
       const tbody = $("items");
       tbody.textContent = "";
@@ -291,7 +291,7 @@ constexpr std::string_view kAppJs = R"WEB("use strict";
         width: (bw - 2).toFixed(1), height: bh.toFixed(1) });
       r.append(svg("title", {}, (i < bounds.length ? "≤ " + bounds[i] : "> " + bounds[bounds.length - 1]) + " ms: " + c));
       s.append(r);
-      const label = i < bounds.length ? String(bounds[i]) : "+∞";
+      const label = i < bounds.length ? (bounds[i] >= 1000 ? bounds[i] / 1000 + "k" : String(bounds[i])) : "+∞";
       s.append(svg("text", { x: (left + i * bw + bw / 2).toFixed(1), y: H - 4, "text-anchor": "middle" }, label));
     });
     // p95 marker: position within its bucket
@@ -386,6 +386,7 @@ constexpr std::string_view kAppCss = R"WEB(:root {
   --mark: #ffe58a; --panel: #ffffff; --code: #fbfbf9; --ok: #2e7d32; --warn: #b26a00; --bad: #b3261e;
 }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; background: var(--bg); color: var(--fg);
   font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; }
 a { color: var(--accent); text-decoration: none; }
