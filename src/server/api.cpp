@@ -60,6 +60,12 @@ void send_status(httplib::Response& res, const Status& st) {
   send_error(res, http_status(st.code()), code_name(st.code()), st.message());
 }
 
+// An error of arguments(): kUnsupported there means a POST body that is not JSON (415).
+void send_args_error(httplib::Response& res, const Status& st) {
+  if (st.code() == Code::kUnsupported) return send_error(res, 415, "unsupported_media_type", st.message());
+  send_status(res, st);
+}
+
 // ---- parameters -----------------------------------------------------------------------
 
 // The JSON-schema subset mcp::check_arguments understands.
@@ -224,7 +230,7 @@ using Handler = std::function<void(const httplib::Request&, httplib::Response&)>
 
 void api_search(mcp::Workspace& ws, const httplib::Request& req, httplib::Response& res) {
   auto args = arguments(req, search_schema());
-  if (!args.ok()) return send_status(res, args.status());
+  if (!args.ok()) return send_args_error(res, args.status());
   auto sreq = views::search_request(*args);
   if (!sreq.ok()) return send_status(res, sreq.status());
   const bool explain = views::arg_bool(*args, "explain", false);
@@ -246,7 +252,7 @@ void api_search(mcp::Workspace& ws, const httplib::Request& req, httplib::Respon
 
 void api_assemble(mcp::Workspace& ws, const httplib::Request& req, httplib::Response& res) {
   auto args = arguments(req, assemble_schema());
-  if (!args.ok()) return send_status(res, args.status());
+  if (!args.ok()) return send_args_error(res, args.status());
   auto areq = views::assemble_request(*args);
   if (!areq.ok()) return send_status(res, areq.status());
   with_engine(ws, res, [&](Engine& e) -> Result<json> {
@@ -262,7 +268,7 @@ void api_assemble(mcp::Workspace& ws, const httplib::Request& req, httplib::Resp
 
 void api_chunk(mcp::Workspace& ws, const httplib::Request& req, httplib::Response& res) {
   auto args = arguments(req, chunk_schema());
-  if (!args.ok()) return send_status(res, args.status());
+  if (!args.ok()) return send_args_error(res, args.status());
   const int64_t id = views::arg_int(*args, "id", 0);
   with_engine(ws, res, [&](Engine& e) -> Result<json> {
     auto c = e.store().get_chunk(id);
@@ -291,7 +297,7 @@ void api_chunk(mcp::Workspace& ws, const httplib::Request& req, httplib::Respons
 
 void api_symbols(mcp::Workspace& ws, const httplib::Request& req, httplib::Response& res) {
   auto args = arguments(req, symbols_schema());
-  if (!args.ok()) return send_status(res, args.status());
+  if (!args.ok()) return send_args_error(res, args.status());
   const json& a = *args;
   const std::string name = views::arg_str(a, "name"), file = views::arg_str(a, "file");
   if (name.empty() == file.empty())
@@ -336,7 +342,7 @@ void api_symbols(mcp::Workspace& ws, const httplib::Request& req, httplib::Respo
 
 void api_stats(mcp::Workspace& ws, const httplib::Request& req, httplib::Response& res) {
   auto args = arguments(req, empty_schema());
-  if (!args.ok()) return send_status(res, args.status());
+  if (!args.ok()) return send_args_error(res, args.status());
   with_engine(ws, res, [&](Engine& e) -> Result<json> {
     auto i = e.info();
     if (!i.ok()) return i.status();
@@ -348,7 +354,7 @@ void api_stats(mcp::Workspace& ws, const httplib::Request& req, httplib::Respons
 
 void api_health(mcp::Workspace& ws, const httplib::Request& req, httplib::Response& res) {
   auto args = arguments(req, health_schema());
-  if (!args.ok()) return send_status(res, args.status());
+  if (!args.ok()) return send_args_error(res, args.status());
   HealthOptions o;
   o.quick_check = views::arg_bool(*args, "quick_check", true);
   o.stat_walk = views::arg_bool(*args, "stat_walk", true);
@@ -373,7 +379,7 @@ MetricsSnapshot live_metrics(mcp::Workspace& ws, Status* st) {
 
 void api_metrics(mcp::Workspace& ws, const httplib::Request& req, httplib::Response& res) {
   auto args = arguments(req, empty_schema());
-  if (!args.ok()) return send_status(res, args.status());
+  if (!args.ok()) return send_args_error(res, args.status());
   Status st;
   MetricsSnapshot snap = live_metrics(ws, &st);
   if (!st.ok() && st.code() != Code::kNotFound) return send_status(res, st);
