@@ -233,6 +233,37 @@ check(await evaluate(`[...document.querySelectorAll("#charts .chart h4")].some((
   "the Engine's search operation has a histogram too");
 await screenshot("web_page_metrics.png");
 
+// With PAMPAX_TOKEN the page asks for the token, then works with it.
+const tokenServer = spawn(pampax, ["serve", "--path", repo, "--host", "127.0.0.1", "--port", "0"],
+  { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, PAMPAX_TOKEN: "page-test-token" } });
+cleanups.push(() => tokenServer.kill("SIGTERM"));
+let tokenErr = "";
+const tokenPort = await new Promise((resolve, reject) => {
+  tokenServer.stderr.on("data", (d) => {
+    tokenErr += d;
+    const m = tokenErr.match(/web page http:\/\/127\.0\.0\.1:(\d+)\//);
+    if (m) resolve(Number(m[1]));
+  });
+  tokenServer.on("exit", (code) => reject(new Error(`pampax serve exited (${code}): ${tokenErr}`)));
+}).catch((e) => fail("pampax serve with a token starts", e.message));
+await page("Page.navigate", { url: `http://127.0.0.1:${tokenPort}/#/search` });
+await waitFor(`document.readyState === "complete" && !document.getElementById("token-form").hidden`,
+  "the token form (the API answered 401)");
+await typeInto("#token", "page-test-token");
+await pressEnter();
+await waitFor(`document.getElementById("token-form").hidden && /3 files/.test(document.getElementById("repo").textContent)`,
+  "the header's stats with the token");
+await typeInto("#q", "parse config file");
+await pressEnter();
+await waitFor(`[...document.querySelectorAll("#results li")].some((li) => li.dataset.path === "src/config.js")`,
+  "results with the token");
+// The 401s before the token was given are the only expected console errors: drop them.
+for (let i = events.length - 1; i >= 0; i--) {
+  const e = events[i];
+  if (e.method === "Log.entryAdded" && /401/.test(e.params.entry.text) &&
+      e.params.entry.url && e.params.entry.url.startsWith(`http://127.0.0.1:${tokenPort}/api/`)) events.splice(i, 1);
+}
+
 // No script errors and no Content-Security-Policy violations on any view.
 const problems = events.filter((e) => e.method === "Runtime.exceptionThrown" ||
   (e.method === "Log.entryAdded" && e.params.entry.level === "error"));
