@@ -122,7 +122,7 @@ HttpServer::~HttpServer() { stop(); }
 bool HttpServer::host_allowed(const std::string& host_header) const {
   // Bound to loopback: only loopback names may address us (DNS rebinding protection).
   if (!is_loopback_host(opt_.host)) return true;
-  return is_loopback_name(host_part(host_header));
+  return is_loopback_host(host_part(host_header));
 }
 
 bool HttpServer::origin_allowed(const std::string& origin) const {
@@ -130,7 +130,7 @@ bool HttpServer::origin_allowed(const std::string& origin) const {
     if (lower(o) == lower(origin)) return true;
   std::string h = origin_host(origin);
   if (h.empty()) return false;
-  if (is_loopback_name(h)) return true;
+  if (is_loopback_host(h)) return true;
   // Bound to a non-loopback address on purpose: accept pages served from that address.
   return !is_loopback_host(opt_.host) && h == host_part(opt_.host);
 }

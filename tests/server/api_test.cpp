@@ -496,6 +496,22 @@ TEST(ApiToken, NonLoopbackNeedsAToken) {
   }
 }
 
+TEST(ApiToken, AnyLoopbackAddressServesWithoutToken) {
+  TempDir dir;
+  write_repo(dir);
+  index_repo(dir.path());
+  HttpOptions o;
+  o.host = "127.0.0.2";  // all of 127.0.0.0/8 is loopback on Linux
+  Served s(dir.path(), o);
+  httplib::Client c("127.0.0.2", s.port());
+  auto r = c.Get("/api/stats");  // Host: 127.0.0.2:PORT
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200) << r->body;
+  auto evil = c.Get("/api/stats", {{"Host", "attacker.example"}});
+  ASSERT_TRUE(evil);
+  EXPECT_EQ(evil->status, 403);
+}
+
 TEST(ApiToken, HelpersCompareExactly) {
   EXPECT_TRUE(bearer_matches("Bearer abc", "abc"));
   EXPECT_FALSE(bearer_matches("Bearer abd", "abc"));
