@@ -18,6 +18,7 @@
 #include "core/engine.h"
 #include "core/query_cache.h"
 #include "parse/language.h"
+#include "views/json_views.h"
 
 namespace pampax {
 namespace {
@@ -205,18 +206,7 @@ int cmd_info(const Common& c) {
   if (!r.ok()) return fail(r.status());
   const IndexInfo& i = *r;
   if (c.output == "json") {
-    json langs = json::object();
-    for (auto& [l, n] : i.counts.languages) langs[l] = n;
-    json j = {{"root", i.root},           {"index", i.db_path},
-              {"files", i.counts.files},  {"chunks", i.counts.chunks},
-              {"symbols", i.counts.symbols}, {"refs", i.counts.refs},
-              {"languages", langs},       {"index_bytes", i.db_bytes},
-              {"source_bytes", i.source_bytes}, {"source_lines", i.source_lines},
-              {"last_update", i.last_update}, {"schema_version", i.schema_version}};
-    j["embeddings"] = i.embed_model.empty() && i.embedder.empty()
-                          ? json(nullptr)
-                          : json{{"embedder", i.embedder}, {"model", i.embed_model},
-                                 {"dim", i.embed_dim}, {"chunks", i.embedded_chunks}};
+    json j = views::info_json(i);
     std::cout << dump(j) << "\n";
     return 0;
   }
@@ -271,19 +261,6 @@ Result<RerankConfig> rerank_config_from(const SearchArgs& a) {
     cfg.api = a.rerank_api;
   }
   return cfg;
-}
-
-json evidence_json(const Evidence& e) {
-  auto arm = [](const ArmEvidence& a) -> json {
-    if (!a.rank) return nullptr;
-    return {{"rank", a.rank}, {"score", a.score}};
-  };
-  json boosts = json::array();
-  for (const Boost& b : e.boosts) boosts.push_back({{"name", b.name}, {"factor", b.factor}});
-  return {{"lexical", arm(e.lexical)}, {"vector", arm(e.vector)}, {"fused", e.fused},
-          {"boosts", boosts}, {"matched_terms", e.matched_terms},
-          {"rerank", e.rerank.rank ? json{{"pre_rank", e.rerank.rank}, {"score", e.rerank.score}}
-                                   : json(nullptr)}};
 }
 
 int cmd_search(const Common& c, SearchArgs a) {
@@ -371,17 +348,7 @@ int cmd_search(const Common& c, SearchArgs a) {
   if (c.output == "json") {
     json results = json::array();
     for (const SearchHit& h : *r) {
-      json item = {{"id", h.chunk_id},
-                   {"path", h.path},
-                   {"start_line", h.start_line},
-                   {"end_line", h.end_line},
-                   {"kind", h.kind},
-                   {"symbol", h.symbol},
-                   {"lang", h.lang},
-                   {"score", h.score},
-                   {"snippet", h.snippet}};
-      if (req.group_by == GroupBy::kFile) item["file_hits"] = h.grouped;
-      if (a.explain) item["evidence"] = evidence_json(h.evidence);
+      json item = views::search_hit_json(h, req.group_by == GroupBy::kFile, a.explain);
       results.push_back(std::move(item));
     }
     json j = {{"query", query.size() > 200 ? query.substr(0, 200) + "..." : query},
@@ -563,11 +530,14 @@ int run_cli(int argc, char** argv) {
       "mcp", "Serve the index to an AI agent over MCP (JSON-RPC on stdin/stdout; logs on stderr)");
   add_server_opts(mcp_cmd);
   CLI::App* serve_cmd = app.add_subcommand(
-      "serve", "HTTP server: MCP over Streamable HTTP at /mcp (loopback only by default)");
+      "serve", "HTTP server: web page at /, JSON API under /api/, Prometheus /metrics, MCP "
+               "over Streamable HTTP at /mcp (loopback only by default; PAMPAX_TOKEN in the "
+               "environment makes every API, metrics and MCP request need 'Authorization: "
+               "Bearer <token>', and is required to listen on another address)");
   add_server_opts(serve_cmd);
   serve_cmd->add_option("--host", ma.host,
                         "Address to listen on (default 127.0.0.1; another address exposes the "
-                        "index to the network)")
+                        "index to the network and is refused unless PAMPAX_TOKEN is set)")
       ->capture_default_str();
   serve_cmd->add_option("--port", ma.port, "TCP port (0: any free port, printed on stderr)")
       ->check(CLI::Range(0, 65535))

@@ -6,12 +6,14 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <thread>
 
 #include "mcp/server.h"
 #include "mcp/stdio.h"
+#include "server/api.h"
 #include "server/http_server.h"
 
 namespace pampax {
@@ -77,13 +79,19 @@ int run_http_serve(const McpArgs& a) {
   hopt.host = a.host;
   hopt.port = a.port;
   hopt.allowed_origins = a.allow_origins;
+  if (const char* token = std::getenv("PAMPAX_TOKEN")) hopt.token = token;
   server::HttpServer http(server, hopt);
+  server::register_api(http, ws);
   if (Status st = http.bind(); !st.ok()) {
     std::fprintf(stderr, "pampax: error: %s\n", st.message().c_str());
     return 1;
   }
-  std::fprintf(stderr, "pampax serve: %s on http://%s:%d/mcp\n", root.c_str(), a.host.c_str(),
-               http.bound_port());
+  const std::string base = "http://" + (a.host.find(':') != std::string::npos ? "[" + a.host + "]" : a.host) +
+                           ":" + std::to_string(http.bound_port());
+  std::fprintf(stderr,
+               "pampax serve: %s\n  web page %s/\n  JSON API %s/api/  metrics %s/metrics  MCP %s/mcp%s\n",
+               root.c_str(), base.c_str(), base.c_str(), base.c_str(), base.c_str(),
+               hopt.token.empty() ? "" : "\n  every API, metrics and MCP request needs 'Authorization: Bearer $PAMPAX_TOKEN'");
   std::thread waiter([&] {
     unsigned char sig = 0;
     ssize_t n;

@@ -15,6 +15,7 @@
 #include "core/ops.h"
 #include "core/query_cache.h"
 #include "ops/metrics.h"
+#include "views/json_views.h"
 
 namespace pampax {
 namespace {
@@ -37,22 +38,6 @@ std::string utc_stamp() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
   return buf;
-}
-
-json labels_json(const std::string& text) {
-  json j = json::object();
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t eq = text.find('=', i);
-    if (eq == std::string::npos) break;
-    std::string name = text.substr(i, eq - i);
-    j[name] = label_value(text, name);
-    // Skip the quoted value.
-    size_t k = eq + 2;
-    while (k < text.size() && text[k] != '"') k += text[k] == '\\' ? 2 : 1;
-    i = k + 2;  // past the quote and the comma
-  }
-  return j;
 }
 
 json number_or_null(double v) { return v < 0 ? json(nullptr) : json(v); }
@@ -337,27 +322,7 @@ int OpsCommands::State::run_metrics() {
   if (!snap.ok()) return fail(snap.status());
   ProcessStats proc = sample_process();
   if (output == "json") {
-    json hs = json::array(), cs = json::array(), gs = json::array();
-    for (const auto& [k, h] : snap->histograms) {
-      json buckets = json::array();
-      uint64_t cum = 0;
-      for (size_t i = 0; i < h.counts.size(); ++i) {
-        cum += h.counts[i];
-        buckets.push_back({{"le", i < kDurationBucketsMs.size() ? json(kDurationBucketsMs[i]) : json("+Inf")},
-                           {"count", cum}});
-      }
-      hs.push_back({{"name", k.first}, {"labels", labels_json(k.second)}, {"buckets", buckets},
-                    {"sum", h.sum}, {"count", h.count}, {"max", h.max},
-                    {"p50", h.quantile(0.5)}, {"p95", h.quantile(0.95)}, {"p99", h.quantile(0.99)}});
-    }
-    for (const auto& [k, v] : snap->counters)
-      cs.push_back({{"name", k.first}, {"labels", labels_json(k.second)}, {"value", v}});
-    for (const auto& [k, v] : snap->gauges)
-      gs.push_back({{"name", k.first}, {"labels", labels_json(k.second)}, {"value", v}});
-    json j = {{"histograms", hs}, {"counters", cs}, {"gauges", gs},
-              {"process", {{"rss_bytes", proc.rss_bytes}, {"peak_rss_bytes", proc.peak_rss_bytes},
-                           {"cpu_seconds", proc.cpu_seconds}}}};
-    std::cout << dump(j) << "\n";
+    std::cout << dump(views::metrics_json(*snap, &proc)) << "\n";
     return 0;
   }
   if (format == "prometheus") {
@@ -460,28 +425,7 @@ int OpsCommands::State::run_health() {
   o.quick_check = !no_quick_check;
   HealthReport r = check_health(path, o);
   if (output == "json") {
-    json checks = json::array();
-    for (const auto& c : r.checks)
-      checks.push_back({{"name", c.name}, {"status", c.status}, {"detail", c.detail}, {"fix", c.fix}});
-    json j = {{"status", r.status()},
-              {"root", r.root},
-              {"index", r.index_path},
-              {"index_present", r.index_present},
-              {"schema_version", r.schema_version},
-              {"index_format", r.index_format},
-              {"quick_check", r.quick_check},
-              {"embedder", r.embedder},
-              {"embedder_ready", r.embedder_ready},
-              {"chunks", r.chunks},
-              {"embedded_chunks", r.embedded_chunks},
-              {"files_new", r.files_new},
-              {"files_changed", r.files_changed},
-              {"files_deleted", r.files_deleted},
-              {"index_bytes", r.index_bytes},
-              {"disk_free_bytes", r.disk_free_bytes},
-              {"mem_available_bytes", r.mem_available_bytes},
-              {"seconds", r.seconds},
-              {"checks", checks}};
+    json j = views::health_json(r);
     std::cout << dump(j) << "\n";
     return r.exit_code();
   }

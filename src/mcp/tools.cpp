@@ -5,10 +5,12 @@
 #include <map>
 
 #include "assemble/assembler.h"
+#include "core/health.h"
 #include "assemble/tokenizer.h"
 #include "mcp/jsonrpc.h"
 #include "parse/language.h"
 #include "search/types.h"
+#include "views/json_views.h"
 
 namespace pampax::mcp {
 
@@ -184,33 +186,15 @@ namespace {
 // ---------------------------------------------------------------------------------------
 // Argument access (after check_arguments: types are right when present)
 
-std::string arg_str(const json& a, const char* k, std::string def = "") {
-  auto it = a.find(k);
-  return it == a.end() || it->is_null() ? def : it->get<std::string>();
-}
-int64_t arg_int(const json& a, const char* k, int64_t def) {
-  auto it = a.find(k);
-  if (it == a.end() || it->is_null()) return def;
-  return it->is_number_float() ? static_cast<int64_t>(it->get<double>()) : it->get<int64_t>();
-}
-bool arg_bool(const json& a, const char* k, bool def) {
-  auto it = a.find(k);
-  return it == a.end() || it->is_null() ? def : it->get<bool>();
-}
+using views::arg_bool;
+using views::arg_int;
+using views::arg_str;
+using views::resolve_lang;
+using views::search_hit_json;
+using views::symbol_json;
 
 size_t cap_for(const json& a, const ToolContext& ctx) {
   return static_cast<size_t>(arg_int(a, "max_tokens", static_cast<int64_t>(ctx.max_tokens)));
-}
-
-Status resolve_lang(const std::string& lang, std::string* out) {
-  out->clear();
-  if (lang.empty()) return Status::Ok();
-  Lang l = lang_from_name(lang);
-  if (l == Lang::kCount)
-    return InvalidArgument("unknown language '" + lang +
-                           "' (examples: python, javascript, typescript, cpp, c, go, rust, java)");
-  *out = std::string(lang_name(l));
-  return Status::Ok();
 }
 
 // Schema fragments shared by several tools.
@@ -245,14 +229,6 @@ std::string lines_of(uint32_t a, uint32_t b) {
 
 // ---------------------------------------------------------------------------------------
 // search_code
-
-json search_hit_json(const SearchHit& h, bool grouped) {
-  json j = {{"id", h.chunk_id},         {"path", h.path},   {"start_line", h.start_line},
-            {"end_line", h.end_line},   {"kind", h.kind},   {"symbol", h.symbol},
-            {"lang", h.lang},           {"score", h.score}, {"snippet", h.snippet}};
-  if (grouped) j["file_hits"] = h.grouped;
-  return j;
-}
 
 ToolDef search_code_tool() {
   ToolDef t;
@@ -327,15 +303,11 @@ ToolDef search_code_tool() {
     if (offset < 0 || offset + limit > 500)
       return InvalidArgument("search_code pages stop at 500 results: narrow the query with lang, "
                              "path_glob or kind instead");
-    SearchRequest req;
-    req.query = q["query"].get<std::string>();
-    req.limit = static_cast<int>(offset + limit + 1);  // one more: is there a next page?
-    if (!parse_search_mode(q["mode"].get<std::string>(), &req.mode))
-      return InvalidArgument("unknown mode");
-    req.group_by = q["group_by"] == "file" ? GroupBy::kFile : GroupBy::kNone;
-    PAMPAX_RETURN_IF_ERROR(resolve_lang(q["lang"].get<std::string>(), &req.filters.lang));
-    req.filters.path_glob = q["path_glob"].get<std::string>();
-    req.filters.kind = q["kind"].get<std::string>();
+    json qa = q;
+    qa["limit"] = offset + limit + 1;  // one more: is there a next page?
+    auto parsed = views::search_request(qa);
+    if (!parsed.ok()) return parsed.status();
+    SearchRequest req = std::move(*parsed);
     SearchResponse resp;
     PAMPAX_RETURN_IF_ERROR(ctx.ws.with_reader([&](Engine& e) -> Status {
       auto r = e.search(req);
@@ -530,12 +502,6 @@ ToolDef get_code_chunk_tool() {
 // ---------------------------------------------------------------------------------------
 // find_symbol, find_references
 
-json symbol_json(const SymbolRow& s) {
-  return {{"id", s.id},         {"name", s.name},           {"qualified_name", s.qualified_name},
-          {"kind", s.kind},     {"path", s.path},           {"lang", s.lang},
-          {"start_line", s.start_line}, {"end_line", s.end_line}, {"signature", s.signature}};
-}
-
 json symbol_item_schema() {
   return {{"type", "object"},
           {"properties",
@@ -584,19 +550,9 @@ ToolDef find_symbol_tool() {
     std::vector<SymbolRow> rows;
     std::string used_match = match;
     PAMPAX_RETURN_IF_ERROR(ctx.ws.with_reader([&](Engine& e) -> Status {
-      std::vector<std::pair<NameMatch, const char*>> order;
-      if (match == "exact" || match == "auto") order.push_back({NameMatch::kExact, "exact"});
-      if (match == "prefix" || match == "auto") order.push_back({NameMatch::kPrefix, "prefix"});
-      if (match == "contains" || match == "auto") order.push_back({NameMatch::kContains, "contains"});
-      for (auto [m, label] : order) {
-        auto r = e.store().find_symbols(name, m, kind, f, limit + 1);
-        if (!r.ok()) return r.status();
-        used_match = label;
-        if (!r->empty()) {
-          rows = std::move(*r);
-          break;
-        }
-      }
+      auto r = views::find_symbols(e, name, match, kind, f, limit + 1, &used_match);
+      if (!r.ok()) return r.status();
+      rows = std::move(*r);
       return Status::Ok();
     }));
     const size_t cap = cap_for(a, ctx);
@@ -845,22 +801,6 @@ ToolDef index_tool(bool update) {
 // ---------------------------------------------------------------------------------------
 // get_project_stats, health
 
-json info_json(const IndexInfo& i) {
-  json langs = json::object();
-  for (auto& [l, n] : i.counts.languages) langs[l] = n;
-  json j = {{"root", i.root},           {"index", i.db_path},
-            {"files", i.counts.files},  {"chunks", i.counts.chunks},
-            {"symbols", i.counts.symbols}, {"refs", i.counts.refs},
-            {"languages", langs},       {"index_bytes", i.db_bytes},
-            {"source_bytes", i.source_bytes}, {"source_lines", i.source_lines},
-            {"last_update", i.last_update}, {"schema_version", i.schema_version}};
-  j["embeddings"] = i.embed_model.empty() && i.embedder.empty()
-                        ? json(nullptr)
-                        : json{{"embedder", i.embedder}, {"model", i.embed_model},
-                               {"dim", i.embed_dim}, {"chunks", i.embedded_chunks}};
-  return j;
-}
-
 ToolDef stats_tool() {
   ToolDef t;
   t.name = "get_project_stats";
@@ -893,7 +833,7 @@ ToolDef stats_tool() {
       return Status::Ok();
     }));
     ToolOutput o;
-    o.structured = info_json(info);
+    o.structured = views::info_json(info);
     std::string langs;
     for (auto& [l, n] : info.counts.languages) langs += " " + l + " " + std::to_string(n);
     o.text = "root: " + info.root + "\nfiles: " + std::to_string(info.counts.files) +
@@ -910,79 +850,71 @@ ToolDef stats_tool() {
   return t;
 }
 
-// HEALTH: the lead switches this tool to the Engine-level health report at merge time.
+// The same report as `pampax health --output json` and GET /api/health (core/health.h),
+// plus whether an index run is in progress.
 ToolDef health_tool() {
   ToolDef t;
   t.name = "health";
   t.title = "Index health";
   t.description =
-      "Is the index usable? Reports whether it exists, whether an index run is in progress, "
-      "when it was last updated, embedding coverage, and a database check (quick by default; "
-      "full=true also checks the full-text index, slower on large repositories).";
+      "Is the index usable? Checks that it exists and opens, its schema, PRAGMA quick_check, "
+      "the embedder and vector coverage, files changed since the last update, free disk and "
+      "memory. status: healthy, degraded (search works; results may be stale or lexical only) "
+      "or unhealthy; every problem names the command that fixes it.";
   t.input_schema = object_schema(
-      {{"full", {{"type", "boolean"}, {"description", "Run the full integrity check"}}}});
+      {{"quick_check", {{"type", "boolean"},
+                        {"description", "Run PRAGMA quick_check (default true; reads the whole "
+                                        "index file, ~1 s per GiB)"}}},
+       {"stat_walk", {{"type", "boolean"},
+                      {"description", "Compare the tree's files with the index (default true)"}}}});
+  json check = {{"type", "object"},
+                {"properties",
+                 {{"name", {{"type", "string"}}},
+                  {"status", {{"type", "string"}, {"enum", json::array({"ok", "warning", "error"})}}},
+                  {"detail", {{"type", "string"}}},
+                  {"fix", {{"type", "string"}}}}},
+                {"required", json::array({"name", "status", "detail", "fix"})}};
   t.output_schema = out_schema(
-      {{"status", {{"type", "string"}, {"enum", json::array({"ok", "degraded", "no_index", "error"})}}},
+      {{"status", {{"type", "string"}, {"enum", json::array({"healthy", "degraded", "unhealthy"})}}},
        {"root", {{"type", "string"}}},
-       {"indexing", {{"type", "boolean"}}},
-       {"last_update", {{"type", "string"}}},
-       {"files", {{"type", "integer"}}},
+       {"index", {{"type", "string"}}},
+       {"indexing", {{"type", "boolean"}, {"description", "an index run is in progress"}}},
+       {"index_present", {{"type", "boolean"}}},
+       {"schema_version", {{"type", "integer"}}},
+       {"index_format", {{"type", "string"}}},
+       {"quick_check", {{"type", "string"}}},
+       {"embedder", {{"type", "string"}}},
+       {"embedder_ready", {{"type", "boolean"}}},
        {"chunks", {{"type", "integer"}}},
        {"embedded_chunks", {{"type", "integer"}}},
-       {"integrity", {{"type", "string"}}},
-       {"problems", {{"type", "array"}, {"items", {{"type", "string"}}}}}},
-      {"status", "root", "indexing", "problems"});
+       {"files_new", {{"type", "integer"}}},
+       {"files_changed", {{"type", "integer"}}},
+       {"files_deleted", {{"type", "integer"}}},
+       {"index_bytes", {{"type", "integer"}}},
+       {"disk_free_bytes", {{"type", "integer"}}},
+       {"mem_available_bytes", {{"type", "integer"}}},
+       {"seconds", {{"type", "number"}}},
+       {"checks", {{"type", "array"}, {"items", check}}}},
+      {"status", "root", "indexing", "index_present", "checks"});
   t.annotations = {{"readOnlyHint", true}, {"idempotentHint", true}, {"openWorldHint", false}};
   t.run = [](const json& a, ToolContext& ctx) -> Result<ToolOutput> {
-    json out = {{"status", "ok"},
-                {"root", ctx.ws.root().string()},
-                {"indexing", ctx.ws.indexing()},
-                {"problems", json::array()}};
-    const bool full = arg_bool(a, "full", false);
-    Status st = ctx.ws.with_reader([&](Engine& e) -> Status {
-      auto info = e.info();
-      if (!info.ok()) return info.status();
-      out["last_update"] = info->last_update;
-      out["files"] = info->counts.files;
-      out["chunks"] = info->counts.chunks;
-      out["embedded_chunks"] = info->embedded_chunks;
-      if (info->last_update.empty())
-        out["problems"].push_back("the last index run did not complete: call update_project");
-      if (!info->embed_model.empty() && info->embedded_chunks < info->counts.chunks)
-        out["problems"].push_back(std::to_string(info->counts.chunks - info->embedded_chunks) +
-                                  " chunks have no vector yet: call update_project");
-      std::string integrity;
-      if (full) {
-        auto r = e.store().integrity_check();
-        if (!r.ok()) return r.status();
-        integrity = *r;
-      } else {
-        Stmt q = e.store().db().must_prepare("PRAGMA quick_check");
-        while (q.step()) integrity += (integrity.empty() ? "" : "; ") + std::string(q.col_text(0));
-        if (!q.last_status().ok()) return q.last_status();
-      }
-      out["integrity"] = integrity;
-      if (integrity != "ok")
-        out["problems"].push_back("database check failed: " + integrity +
-                                  " (rebuild with index_project force=true)");
-      return Status::Ok();
-    });
-    if (!st.ok()) {
-      out["status"] = st.code() == Code::kNotFound ? "no_index" : "error";
-      out["problems"].push_back(st.message());
-    } else if (!out["problems"].empty()) {
-      out["status"] = "degraded";
-    }
+    HealthOptions ho;
+    ho.quick_check = arg_bool(a, "quick_check", true);
+    ho.stat_walk = arg_bool(a, "stat_walk", true);
+    HealthReport r = ctx.ws.health(ho);
+    json out = views::health_json(r);
+    out["indexing"] = ctx.ws.indexing();
     ToolOutput o;
-    o.text = "status: " + out["status"].get<std::string>() + (ctx.ws.indexing() ? " (indexing now)" : "") + "\n";
-    for (const json& p : out["problems"]) o.text += "- " + p.get<std::string>() + "\n";
-    if (out.contains("integrity")) o.text += "integrity: " + out["integrity"].get<std::string>() + "\n";
+    o.text = "status: " + r.status() + (ctx.ws.indexing() ? " (indexing now)" : "") + "\n";
+    for (const HealthCheck& c : r.checks) {
+      o.text += "- " + c.status + " " + c.name + ": " + c.detail + "\n";
+      if (!c.fix.empty()) o.text += "  fix: " + c.fix + "\n";
+    }
     o.structured = std::move(out);
     return o;
   };
   return t;
 }
-
 
 // ---------------------------------------------------------------------------------------
 // assemble_context
@@ -1040,24 +972,14 @@ ToolDef assemble_context_tool() {
       {"query", "budget", "tokens", "items"});
   t.annotations = {{"readOnlyHint", true}, {"idempotentHint", true}, {"openWorldHint", false}};
   t.run = [](const json& a, ToolContext& ctx) -> Result<ToolOutput> {
-    AssembleRequest req;
-    req.query = arg_str(a, "query");
+    auto parsed = views::assemble_request(a);
+    if (!parsed.ok()) return parsed.status();
+    AssembleRequest req = std::move(*parsed);
     const int64_t cap = static_cast<int64_t>(cap_for(a, ctx));
     // The bundle is the text content; structuredContent lists its items (a few dozen tokens
     // each), so the bundle gets three quarters of the output cap at most.
     const int64_t asked = arg_int(a, "budget", 8000);
     req.budget = std::min<int64_t>(asked, cap * 3 / 4);
-    req.format = arg_str(a, "format", "markdown") == "json" ? BundleFormat::kJson : BundleFormat::kMarkdown;
-    auto tk = parse_tokenizer_option(arg_str(a, "tokenizer", "cl100k"));
-    if (!tk.ok()) return tk.status();
-    req.tokenizer = *tk;
-    req.evidence = arg_bool(a, "evidence", false);
-    if (!parse_search_mode(arg_str(a, "mode", "hybrid"), &req.mode)) return InvalidArgument("unknown mode");
-    std::string lang;
-    PAMPAX_RETURN_IF_ERROR(resolve_lang(arg_str(a, "lang"), &lang));
-    if (!lang.empty()) req.scope.langs = {lang};
-    if (std::string g = arg_str(a, "path_glob"); !g.empty()) req.scope.path_globs = {g};
-    if (std::string k = arg_str(a, "kind"); !k.empty()) req.scope.kinds = {k};
     Bundle b;
     PAMPAX_RETURN_IF_ERROR(ctx.ws.with_reader([&](Engine& e) -> Status {
       auto r = assemble(e, req);
@@ -1065,26 +987,11 @@ ToolDef assemble_context_tool() {
       b = std::move(*r);
       return Status::Ok();
     }));
-    json items = json::array();
-    for (const BundleItem& it : b.items)
-      items.push_back({{"path", it.path},       {"start_line", it.start_line},
-                       {"end_line", it.end_line}, {"symbol", it.symbol},
-                       {"kind", it.kind},        {"detail", detail_name(it.detail)},
-                       {"tokens", it.tokens},    {"reason", it.evidence.reason},
-                       {"relations", it.evidence.relations}});
     ToolOutput o;
     o.text = b.text.empty() ? "Nothing fits in a budget of " + std::to_string(b.budget) +
                                   " tokens: raise budget.\n"
                             : b.text;
-    o.structured = {{"query", b.query},
-                    {"budget", b.budget},
-                    {"tokens", b.tokens},
-                    {"format", b.format == BundleFormat::kJson ? "json" : "markdown"},
-                    {"mode", search_mode_name(b.mode)},
-                    {"items", std::move(items)},
-                    {"omitted_items", b.omitted.items},
-                    {"omitted_tokens", b.omitted.full_tokens},
-                    {"warnings", b.warnings}};
+    o.structured = views::bundle_json(b);
     if (req.budget < asked)
       o.structured["warnings"].push_back(
           "budget lowered from " + std::to_string(asked) + " to " + std::to_string(req.budget) +

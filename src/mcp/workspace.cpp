@@ -23,6 +23,16 @@ Status Workspace::with_reader(const std::function<Status(Engine&)>& fn) {
   return fn(*reader_);
 }
 
+HealthReport Workspace::health(const HealthOptions& options) {
+  HealthReport r;
+  Status st = with_reader([&](Engine& e) -> Status {
+    r = check_health(root_, options, &e);
+    return Status::Ok();
+  });
+  if (!st.ok()) r = check_health(root_, options, nullptr);
+  return r;
+}
+
 Result<Workspace::RunReport> Workspace::run_index(bool update, bool force, ProgressSink* progress,
                                                   const std::atomic<bool>* cancel) {
   // One run at a time: a second call waits for the first (a cancelled run stops within a

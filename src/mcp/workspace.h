@@ -16,6 +16,7 @@
 #include <optional>
 
 #include "core/engine.h"
+#include "core/health.h"
 #include "util/status.h"
 
 namespace pampax::mcp {
@@ -43,6 +44,11 @@ class Workspace {
   Result<RunReport> run_index(bool update, bool force, ProgressSink* progress,
                               const std::atomic<bool>* cancel);
   bool indexing() const { return indexing_.load(); }
+
+  // core/health.h's report on this repository, checked with the read Engine (so the servers
+  // and `pampax health` agree); when the Engine cannot be opened (no index, damaged file),
+  // check_health opens the index itself and reports why. Never fails.
+  HealthReport health(const HealthOptions& options);
 
  private:
   std::filesystem::path root_;

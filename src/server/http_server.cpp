@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <random>
 
@@ -34,6 +35,13 @@ bool is_loopback_name(const std::string& host) {
   return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1";
 }
 
+// The paths that need the bearer token when one is set.
+bool needs_token(const std::string& path) {
+  return path == "/mcp" || path == "/metrics" || path == "/api" || path.rfind("/api/", 0) == 0;
+}
+
+thread_local std::chrono::steady_clock::time_point t_request_start{};
+
 // The host of an Origin ("scheme://host[:port]"); "" when malformed (or "null").
 std::string origin_host(const std::string& origin) {
   size_t s = origin.find("://");
@@ -53,6 +61,17 @@ void send_rpc_error(httplib::Response& res, int status, int code, const std::str
   send_json(res, status, mcp::make_error(nullptr, code, msg));
 }
 
+// A refusal in the shape the path's clients expect: JSON-RPC for /mcp, the JSON API's error
+// object elsewhere.
+void send_refusal(const httplib::Request& req, httplib::Response& res, int status,
+                  const std::string& msg) {
+  if (req.path == "/mcp") {
+    send_rpc_error(res, status, mcp::kInvalidRequest, msg);
+    return;
+  }
+  send_json(res, status, {{"error", {{"status", status}, {"message", msg}}}});
+}
+
 std::string random_id() {
   std::random_device rd;
   char buf[33];
@@ -68,6 +87,31 @@ bool accepts(const httplib::Request& req, const char* type) {
 
 }  // namespace
 
+bool is_loopback_host(const std::string& host_in) {
+  std::string h = lower(host_in);
+  if (is_loopback_name(h)) return true;
+  if (h.rfind("127.", 0) != 0) return false;
+  int dots = 0;
+  for (size_t i = 4; i < h.size(); ++i) {
+    if (h[i] == '.') ++dots;
+    else if (h[i] < '0' || h[i] > '9') return false;
+  }
+  return dots == 2;
+}
+
+bool bearer_matches(const std::string& authorization, const std::string& token) {
+  const std::string want = "Bearer " + token;
+  // Constant time in the header's content: every byte of the longer string is visited.
+  const size_t n = std::max(want.size(), authorization.size());
+  unsigned char diff = want.size() == authorization.size() ? 0 : 1;
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char a = i < authorization.size() ? static_cast<unsigned char>(authorization[i]) : 0;
+    unsigned char b = i < want.size() ? static_cast<unsigned char>(want[i]) : 0;
+    diff |= static_cast<unsigned char>(a ^ b);
+  }
+  return diff == 0 && !token.empty();
+}
+
 HttpServer::HttpServer(mcp::McpServer& mcp, HttpOptions options)
     : mcp_(mcp), opt_(std::move(options)), http_(std::make_unique<httplib::Server>()) {
   install_routes();
@@ -77,8 +121,8 @@ HttpServer::~HttpServer() { stop(); }
 
 bool HttpServer::host_allowed(const std::string& host_header) const {
   // Bound to loopback: only loopback names may address us (DNS rebinding protection).
-  if (!is_loopback_name(host_part(opt_.host))) return true;
-  return is_loopback_name(host_part(host_header));
+  if (!is_loopback_host(opt_.host)) return true;
+  return is_loopback_host(host_part(host_header));
 }
 
 bool HttpServer::origin_allowed(const std::string& origin) const {
@@ -86,9 +130,9 @@ bool HttpServer::origin_allowed(const std::string& origin) const {
     if (lower(o) == lower(origin)) return true;
   std::string h = origin_host(origin);
   if (h.empty()) return false;
-  if (is_loopback_name(h)) return true;
+  if (is_loopback_host(h)) return true;
   // Bound to a non-loopback address on purpose: accept pages served from that address.
-  return !is_loopback_name(host_part(opt_.host)) && h == host_part(opt_.host);
+  return !is_loopback_host(opt_.host) && h == host_part(opt_.host);
 }
 
 std::shared_ptr<mcp::Session> HttpServer::new_session(std::string* id) {
@@ -117,19 +161,38 @@ std::shared_ptr<mcp::Session> HttpServer::find_session(const std::string& id) {
 void HttpServer::install_routes() {
   httplib::Server& s = *http_;
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    t_request_start = std::chrono::steady_clock::now();
     if (!host_allowed(req.get_header_value("Host"))) {
-      send_rpc_error(res, 403, mcp::kInvalidRequest,
-                     "forbidden: Host '" + req.get_header_value("Host") +
-                         "' is not a loopback name (DNS rebinding protection)");
+      send_refusal(req, res, 403,
+                   "forbidden: Host '" + req.get_header_value("Host") +
+                       "' is not a loopback name (DNS rebinding protection)");
       return httplib::Server::HandlerResponse::Handled;
     }
     if (req.has_header("Origin") && !origin_allowed(req.get_header_value("Origin"))) {
-      send_rpc_error(res, 403, mcp::kInvalidRequest,
-                     "forbidden: Origin '" + req.get_header_value("Origin") +
-                         "' is not allowed (start pampax serve with --allow-origin to permit it)");
+      send_refusal(req, res, 403,
+                   "forbidden: Origin '" + req.get_header_value("Origin") +
+                       "' is not allowed (start pampax serve with --allow-origin to permit it)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (!opt_.token.empty() && needs_token(req.path) &&
+        !bearer_matches(req.get_header_value("Authorization"), opt_.token)) {
+      res.set_header("WWW-Authenticate", "Bearer realm=\"pampax\"");
+      send_refusal(req, res, 401,
+                   req.has_header("Authorization")
+                       ? "unauthorized: the bearer token does not match PAMPAX_TOKEN"
+                       : "unauthorized: this server requires the header 'Authorization: Bearer "
+                         "<token>' (the PAMPAX_TOKEN it was started with)");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
+  });
+  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    if (!observer_ || t_request_start == std::chrono::steady_clock::time_point{}) return;
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                          t_request_start)
+                    .count();
+    t_request_start = {};
+    observer_(req.path, res.status, ms);
   });
 
   s.Get("/mcp", [](const httplib::Request&, httplib::Response& res) {
@@ -251,6 +314,12 @@ void HttpServer::install_routes() {
 }
 
 Status HttpServer::bind() {
+  if (!is_loopback_host(opt_.host) && opt_.token.empty())
+    return InvalidArgument(
+        "refusing to listen on " + opt_.host +
+        " without a token: anyone who can reach that address could read the indexed code. Set "
+        "PAMPAX_TOKEN to a secret (clients then send 'Authorization: Bearer <token>'), or "
+        "listen on 127.0.0.1");
   if (opt_.port == 0) {
     int p = http_->bind_to_any_port(opt_.host);
     if (p <= 0) return IoError("cannot listen on " + opt_.host + " (any port)");

@@ -187,7 +187,8 @@ check(r.isError, "assemble_context refuses an empty query", r);
 r = await call("get_project_stats", {});
 check(r.structuredContent.files >= N + 3, "get_project_stats counts files", r.structuredContent);
 r = await call("health", {});
-check(r.structuredContent.status === "ok" && r.structuredContent.integrity === "ok", "health ok", r.structuredContent);
+check(r.structuredContent.status === "healthy" && r.structuredContent.quick_check === "ok" &&
+  r.structuredContent.checks.some((c) => c.name === "integrity" && c.status === "ok"), "health: healthy", r.structuredContent);
 
 // Resources.
 const res = await client.listResources();
@@ -243,7 +244,7 @@ await client.ping();
 r = await call("update_project", {}, { timeout: 600000 });
 check(!r.isError, "update_project after a cancelled run", r);
 r = await call("health", {});
-check(r.structuredContent.status === "ok", "healthy after cancel + update", r.structuredContent);
+check(r.structuredContent.status === "healthy", "healthy after cancel + update", r.structuredContent);
 await client.close();
 
 // ---- raw lines: malformed input never kills the server ----
