@@ -33,6 +33,13 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
+// CPU time of the whole process (all threads), in ms.
+double process_cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
 double status_field_mb(const char* key) {
   std::ifstream in("/proc/self/status");
   std::string line;
@@ -93,7 +100,7 @@ const char* const kGnuTime = "/usr/bin/time";
 const std::vector<std::string> kKeywordQueries = {"function", "class", "variable", "method", "property"};
 
 struct ChildRun {
-  double ms = 0, maxrss_mb = 0;
+  double ms = 0, cpu_ms = 0, maxrss_mb = 0;
   int exit_code = 0;
 };
 
@@ -136,6 +143,8 @@ Result<ChildRun> run_child(std::vector<std::string> argv, const std::string& err
   ChildRun r;
   r.ms = ms_since(t0);
   r.maxrss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;
+  r.cpu_ms = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+             static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (!rss_file.empty() && r.exit_code == 0) {
     std::ifstream in(rss_file);
@@ -247,6 +256,7 @@ Status bench_size(const BenchOptions& o, const std::string& size, int files,
 
   log("bench: " + size + ": warm search (" + std::to_string(o.repeat) + " runs per query, query cache off)");
   OpResult warm = make_op("search_warm", "hybrid search, in-process Engine::search, query cache bypassed, limit 10");
+  OpResult warm_cpu = make_op("search_warm_cpu", "CPU time (all threads) of the search_warm runs: what they cost on a shared machine");
   for (const std::string& q : queries) {
     SearchRequest req;
     req.query = q;
@@ -256,9 +266,11 @@ Status bench_size(const BenchOptions& o, const std::string& size, int files,
     if (r.search_mode.empty()) r.search_mode = search_mode_name(first->mode);
     std::vector<double> qs;
     for (int i = 0; i < o.repeat; ++i) {
+      double c0 = process_cpu_ms();
       auto t = Clock::now();
       auto res = engine.search(req);
       double ms = ms_since(t);
+      warm_cpu.samples_ms.push_back(process_cpu_ms() - c0);
       if (!res.ok()) return res.status();
       qs.push_back(ms);
     }
@@ -266,6 +278,7 @@ Status bench_size(const BenchOptions& o, const std::string& size, int files,
     warm.per_query.emplace_back(q, summarize(qs));
   }
   finish_op(warm);
+  finish_op(warm_cpu);
 
   OpResult cached = make_op("search_cached", "hybrid search answered by the query cache (hot in-memory entry)");
   engine.query_cache().set_options(QueryCacheOptions{});
@@ -396,6 +409,8 @@ Status bench_size(const BenchOptions& o, const std::string& size, int files,
       " processes per query)");
   OpResult cold = make_op("search_cold", "`pampax search Q -p ROOT -o json` as a new process (page cache warm), query cache off");
   OpResult cold_asm = make_op("assemble_cold", "`pampax assemble Q -p ROOT --budget 8000 --evidence` as a new process");
+  OpResult cold_cpu = make_op("search_cold_cpu", "CPU time (user + system) of the search_cold processes");
+  OpResult cold_asm_cpu = make_op("assemble_cold_cpu", "CPU time (user + system) of the assemble_cold processes");
   std::string err_path = (scratch / "cold-stderr.txt").string();
   r.cold_rss_exact = ::access(kGnuTime, X_OK) == 0;
   std::error_code ec;
@@ -405,6 +420,7 @@ Status bench_size(const BenchOptions& o, const std::string& size, int files,
       auto c = run_child({binary, "search", q, "-p", root.string(), "-o", "json", "-n", "10"}, err_path);
       if (!c.ok()) return c.status();
       cold.samples_ms.push_back(c->ms);
+      cold_cpu.samples_ms.push_back(c->cpu_ms);
       per_q[q].push_back(c->ms);
       if (!r.cold_rss_exact) r.cold_search_peak_mb = std::max(r.cold_search_peak_mb, c->maxrss_mb);
     }
@@ -412,6 +428,7 @@ Status bench_size(const BenchOptions& o, const std::string& size, int files,
       auto c = run_child({binary, "assemble", q, "-p", root.string(), "--budget", "8000", "--evidence"}, err_path);
       if (!c.ok()) return c.status();
       cold_asm.samples_ms.push_back(c->ms);
+      cold_asm_cpu.samples_ms.push_back(c->cpu_ms);
       per_aq[q].push_back(c->ms);
       if (!r.cold_rss_exact) r.cold_assemble_peak_mb = std::max(r.cold_assemble_peak_mb, c->maxrss_mb);
     }
@@ -434,12 +451,13 @@ Status bench_size(const BenchOptions& o, const std::string& size, int files,
   std::filesystem::remove(rss_path, ec);
   for (const std::string& q : queries) cold.per_query.emplace_back(q, summarize(per_q[q]));
   for (const std::string& q : asm_queries) cold_asm.per_query.emplace_back(q, summarize(per_aq[q]));
-  finish_op(cold);
-  finish_op(cold_asm);
+  for (OpResult* op : {&cold, &cold_asm, &cold_cpu, &cold_asm_cpu}) finish_op(*op);
   std::filesystem::remove(err_path, ec);
 
-  r.ops = {std::move(warm), std::move(cached), std::move(cold), std::move(asm_plain), std::move(asm_ev),
-           std::move(cold_asm), std::move(md), std::move(js), std::move(rc), std::move(rs), std::move(rf)};
+  r.ops = {std::move(warm),      std::move(warm_cpu), std::move(cached),   std::move(cold),
+           std::move(cold_cpu),  std::move(asm_plain), std::move(asm_ev),  std::move(cold_asm),
+           std::move(cold_asm_cpu), std::move(md),     std::move(js),      std::move(rc),
+           std::move(rs),        std::move(rf)};
 
   // ---- Verdict ----
   std::map<std::string, double> resources = {
