@@ -72,6 +72,14 @@ int cmd_bench(const BenchArgs& a) {
       std::fflush(stderr);
     };
   }
+  if (!a.html.empty()) {
+    // Fail before a long run, not after it.
+    std::ofstream probe(a.html, std::ios::binary | std::ios::app);
+    if (!probe) {
+      std::fprintf(stderr, "pampax: error: cannot write the HTML report to %s\n", a.html.c_str());
+      return 2;
+    }
+  }
   auto rep = bench::run_bench(o);
   if (!rep.ok()) {
     fail_status(rep.status());

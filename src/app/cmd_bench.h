@@ -21,7 +21,8 @@ struct BenchArgs {
 // Adds the `bench` subcommand to `app`, storing its flags in `args` (which must outlive app).
 CLI::App* add_bench_command(CLI::App& app, BenchArgs& args);
 
-// Runs the suite; exit 0 when it ran (whatever the verdicts), 1 on failure, 2 on bad flags.
+// Runs the suite; exit 0 when it ran (whatever the verdicts), 1 on failure, 2 on bad flags or
+// an HTML path that cannot be written (checked before the run).
 int cmd_bench(const BenchArgs& args);
 
 }  // namespace pampax

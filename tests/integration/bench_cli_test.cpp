@@ -144,6 +144,11 @@ TEST(BenchCli, BadFlagsAreRefused) {
   EXPECT_EQ(r.exit_code, 2);
   r = pampax({"bench", "--output", "xml"});
   EXPECT_EQ(r.exit_code, 2);
+  // An unwritable HTML path is refused before the run starts.
+  r = pampax({"bench", "--sizes", "small", "--html", "/nonexistent-dir/report.html"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("cannot write the HTML report"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("generating"), std::string::npos) << r.err;
 }
 
 }  // namespace
