@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Generates PAMPAX's benchmark-suite repositories: N JavaScript files, each with a function,
 # a class with a constructor and a method, and a const. Deterministic (names from the index).
+# The mixed-language benchmark suite is `pampax bench` (src/bench_suite/synth.h writes its
+# repositories); this JS-only generator stays for bench/run, whose earlier figures in
+# docs/benchmarks.md were measured on its trees.
 # usage: gen_synthetic.sh N DIR
 set -euo pipefail
 n=$1; dir=$2

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "app/cmd_bench.h"
 #include "app/cmd_ops.h"
 #include "app/cmd_mcp.h"
 #include "app/cmd_assemble.h"
@@ -552,6 +553,10 @@ int run_cli(int argc, char** argv) {
   WatchArgs wa;
   CLI::App* watch = add_watch_command(app, wa);
 
+  // Benchmark suite (app/cmd_bench.cpp).
+  BenchArgs ba;
+  CLI::App* bench_cmd = add_bench_command(app, ba);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -573,6 +578,7 @@ int run_cli(int argc, char** argv) {
     if (*mcp_cmd) return run_mcp_stdio(ma);
     if (*serve_cmd) return run_http_serve(ma);
     if (*watch) return cmd_watch(wa);
+    if (*bench_cmd) return cmd_bench(ba);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pampax: internal error: %s\n", e.what());
     return 1;
