@@ -6,6 +6,7 @@
 
 #include "search/expansion.h"
 #include "util/ident.h"
+#include "util/trace.h"
 
 namespace pampax {
 
@@ -67,6 +68,7 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req) {
     auto r = lexical.candidates(q, req.filters, pool);
     if (!r.ok()) return r.status();
     lex = to_arm(*r);
+    trace_point("lexical arm: done");
   } else if (req.mode == SearchMode::kSymbol) {
     auto r = lexical.symbol_candidates(q, req.filters, pool);
     if (!r.ok()) return r.status();
