@@ -11,6 +11,7 @@
 #include <thread>
 #include <numeric>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "search/hnsw_index.h"
@@ -235,7 +236,28 @@ uint64_t VectorIndex::fingerprint() const {
   return hash64(std::string_view(reinterpret_cast<const char*>(c), sizeof(c)));
 }
 
-void VectorIndex::attach_hnsw(std::unique_ptr<HnswIndex> graph) { hnsw_ = std::move(graph); }
+void VectorIndex::attach_hnsw(std::unique_ptr<HnswIndex> graph) {
+  hnsw_ = std::move(graph);
+  same_next_.clear();
+  if (!hnsw_) return;
+  // Rings of rows with byte-identical vectors, found through a hash of each row.
+  const size_t n = ids_.size(), bytes = static_cast<size_t>(dim_) * sizeof(float);
+  same_next_.resize(n);
+  std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash;
+  by_hash.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    same_next_[i] = static_cast<uint32_t>(i);
+    auto& rows = by_hash[hash64(std::string_view(reinterpret_cast<const char*>(row(i)), bytes))];
+    for (uint32_t r : rows)
+      if (std::memcmp(row(r), row(i), bytes) == 0) {  // insert i after r in r's ring
+        same_next_[i] = same_next_[r];
+        same_next_[r] = static_cast<uint32_t>(i);
+        goto linked;
+      }
+    rows.push_back(static_cast<uint32_t>(i));
+  linked:;
+  }
+}
 
 void VectorIndex::approx_scores(const float* q, VectorScan scan, float* out) const {
   const size_t n = ids_.size(), d = static_cast<size_t>(dim_);
@@ -348,6 +370,14 @@ Result<std::vector<ArmHit>> VectorIndex::search_graph(const float* q, int k, con
   std::vector<uint32_t> rows;
   rows.reserve(found.size());
   for (const auto& f : found) rows.push_back(f.second);
+  // Every row identical to a candidate is a candidate too (see attach_hnsw), up to a bound.
+  if (!same_next_.empty()) {
+    std::unordered_set<uint32_t> in(rows.begin(), rows.end());
+    const size_t bound = std::max<size_t>(4 * rows.size(), 4096);
+    for (size_t i = 0, n = rows.size(); i < n && rows.size() < bound; ++i)
+      for (uint32_t r = same_next_[rows[i]]; r != rows[i] && rows.size() < bound; r = same_next_[r])
+        if (in.insert(r).second) rows.push_back(r);
+  }
   if (keep) {
     std::vector<int64_t> cand;
     cand.reserve(rows.size());

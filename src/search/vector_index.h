@@ -63,8 +63,10 @@ class VectorIndex {
   // persisted graph).
   uint64_t fingerprint() const;
 
-  // Gives the index a graph over its rows (row numbers as labels). REQUIRES: built from this
-  // index's rows; not concurrently with searches.
+  // Gives the index a graph over its rows (row numbers as labels), and links rows holding
+  // identical vectors (duplicated code has one vector per content) so that a graph search
+  // that finds one of them rescores them all: ties then go to the lower row exactly as in a
+  // scan. REQUIRES: built from this index's rows; not concurrently with searches.
   void attach_hnsw(std::unique_ptr<HnswIndex> graph);
   const HnswIndex* hnsw() const { return hnsw_.get(); }
 
@@ -104,6 +106,7 @@ class VectorIndex {
   std::shared_ptr<const void> mapping_;
   uint64_t fingerprint_ = 0;  // cached (0: not computed yet; read from a vector file)
   std::unique_ptr<HnswIndex> hnsw_;
+  std::vector<uint32_t> same_next_;  // next row with an identical vector (a ring; with hnsw_)
 };
 
 // When to use an HNSW graph, and where it is kept.
