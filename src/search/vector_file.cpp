@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdio>
@@ -114,7 +115,9 @@ Status write_vector_file(const VectorIndex& vi, const std::string& path, const V
   h.chunks = stamp.chunks;
   h.fingerprint = vi.fingerprint();
 
-  const std::string tmp = path + ".tmp-" + std::to_string(getpid());
+  // Unique per writer: processes by pid, threads of one process (several Engines) by a counter.
+  static std::atomic<uint64_t> writers{0};
+  const std::string tmp = path + ".tmp-" + std::to_string(getpid()) + "-" + std::to_string(writers++);
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
   if (!f) return IoError("cannot write " + tmp + ": " + std::strerror(errno));
   XXH3_state_t* st = XXH3_createState();

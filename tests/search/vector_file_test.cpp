@@ -10,7 +10,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <random>
+#include <thread>
 
 #include "../test_util.h"
 
@@ -216,13 +218,33 @@ TEST_F(VectorFileTest, RewriteReplacesAtomicallyAndRemovesOtherModelsFiles) {
   EXPECT_TRUE(fs::exists(dir_ / "vectors-0123456789abcdef.bin.tmp-1"));
   EXPECT_TRUE(fs::exists(dir_ / "hnsw-0123456789abcdef.bin"));
   for (const auto& e : fs::directory_iterator(dir_.path()))
-    EXPECT_EQ(e.path().filename().string().find(".tmp-" + std::to_string(getpid())), std::string::npos);
+    EXPECT_EQ(e.path().filename().string().find(".tmp-" + std::to_string(getpid()) + "-"), std::string::npos);
   EXPECT_EQ((*before)->row(0)[0], vi_->row(0)[0]);
   expect_same_answers(**before);
   EXPECT_FALSE(open_vector_file(path_.string(), stamp_).ok());  // old generation now
   auto after = open_vector_file(path_.string(), next);
   ASSERT_TRUE(after.ok()) << after.status().message();
   EXPECT_EQ((*after)->row(0)[0], rows[0]);
+}
+
+TEST_F(VectorFileTest, ConcurrentWritersLeaveOneValidFileAndNoTemporaries) {
+  std::vector<std::thread> writers;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 4; ++t)
+    writers.emplace_back([&] {
+      for (int i = 0; i < 3; ++i) ok += write_vector_file(*vi_, path_.string(), stamp_).ok();
+    });
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(ok.load(), 12);
+  auto f = open_vector_file(path_.string(), stamp_);
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  expect_same_answers(**f);
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir_.path())) {
+    ++files;
+    EXPECT_EQ(e.path(), path_);
+  }
+  EXPECT_EQ(files, 1);
 }
 
 TEST_F(VectorFileTest, UnwritableDirectoryIsAnIoErrorAndLeavesNothing) {
