@@ -286,7 +286,8 @@ Result<EmbedReport> Engine::embed_uncached(const EmbedOptions& options) {
     if (gen.ok()) want.generation = *gen;
     const std::string vpath = (root_ / ".pampax" / vector_file_name(key)).string();
     std::unique_ptr<VectorIndex> vi;
-    if (auto f = open_vector_file(vpath, want); gen.ok() && f.ok()) vi = std::move(f).value();
+    if (gen.ok() && *gen > 0)
+      if (auto f = open_vector_file(vpath, want); f.ok()) vi = std::move(f).value();
     if (!vi) {
       int64_t missing = 0;
       auto loaded = load_vectors_and_file(key, &missing);
@@ -345,8 +346,11 @@ Status Engine::prepare_vectors(std::string* why, bool* configured) {
   auto gen = store_->generation();
   if (!gen.ok()) return gen.status();
   int64_t chunks = 0;
-  auto mapped = open_vector_file((root_ / ".pampax" / vector_file_name(*key)).string(),
-                                 VectorFileStamp{*key, dim, *gen, 0}, &chunks);
+  // Without a generation counter (0) nothing would tell a stale file: it is not used.
+  Result<std::unique_ptr<VectorIndex>> mapped = NotFound("no index generation");
+  if (*gen > 0)
+    mapped = open_vector_file((root_ / ".pampax" / vector_file_name(*key)).string(),
+                              VectorFileStamp{*key, dim, *gen, 0}, &chunks);
   trace_point("prepare_vectors: vector file checked");
   if (mapped.ok()) {
     vi = std::move(mapped).value();
@@ -396,6 +400,7 @@ Result<std::unique_ptr<VectorIndex>> Engine::load_vectors_and_file(const std::st
   PAMPAX_RETURN_IF_ERROR(st);
   PAMPAX_RETURN_IF_ERROR(end);
   *missing = stamp.chunks - static_cast<int64_t>(vi->size());
+  if (stamp.generation <= 0) return vi;  // no counter: a file could not be validated later
   const fs::path dir = root_ / ".pampax";
   Status w = write_vector_file(*vi, (dir / vector_file_name(model_key)).string(), stamp);
   if (!w.ok() && std::getenv("PAMPAX_LOG"))
