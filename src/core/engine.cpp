@@ -288,13 +288,15 @@ Result<EmbedReport> Engine::embed_uncached(const EmbedOptions& options) {
     std::unique_ptr<VectorIndex> vi;
     if (gen.ok() && *gen > 0)
       if (auto f = open_vector_file(vpath, want); f.ok()) vi = std::move(f).value();
+    // A valid file means nothing changed since the pass that wrote it (and made the graph).
+    bool changed = rep.embedded > 0 || !vi;
     if (!vi) {
       int64_t missing = 0;
       auto loaded = load_vectors_and_file(key, &missing);
       if (loaded.ok()) vi = std::move(loaded).value();
       else std::fprintf(stderr, "pampax: %s\n", loaded.status().message().c_str());
     }
-    if (vi) attach_graph(*vi, root_, /*build=*/true);
+    if (vi && changed) attach_graph(*vi, root_, /*build=*/true);
   }
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;
