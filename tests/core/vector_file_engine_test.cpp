@@ -4,6 +4,7 @@
 // changing a single result. And determinism: two indexes of the same tree built in different
 // orders (other row ids) give identical result lists in every mode, ties included.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -183,6 +184,40 @@ TEST(VectorFileEngine, StaleFileAfterAnUpdateIsNotUsed) {
   auto fresh = answer(*e, "parse invoice", SearchMode::kHybrid, 20);
   EXPECT_STREQ(e->vector_source(), "file");
   EXPECT_EQ(fresh.size(), stale_run.size());
+}
+
+int count_graphs(const fs::path& root) {
+  int n = 0;
+  for (const auto& f : fs::directory_iterator(root / ".pampax"))
+    n += f.path().filename().string().rfind("hnsw-", 0) == 0;
+  return n;
+}
+
+// The HNSW graph is made by the embedding pass; a search that finds none scans, never builds.
+TEST(VectorFileEngine, SearchesNeverBuildTheGraph) {
+  ::setenv("PAMPAX_HNSW_MIN_ROWS", "1", 1);
+  TempDir d;
+  for (auto& [p, c] : tree()) d.write(p, c);
+  index_and_embed(d.path());
+  EXPECT_EQ(count_graphs(d.path()), 1) << "the embedding pass builds the graph";
+  std::vector<std::string> with_graph;
+  {
+    auto e = open(d.path(), Engine::Mode::kRead);
+    with_graph = answer(*e, "parse invoice line", SearchMode::kVector, 8);
+  }
+  for (const auto& f : fs::directory_iterator(d.path() / ".pampax"))
+    if (f.path().filename().string().rfind("hnsw-", 0) == 0) fs::remove(f.path());
+  {
+    auto e = open(d.path(), Engine::Mode::kRead);
+    EXPECT_EQ(answer(*e, "parse invoice line", SearchMode::kVector, 8), with_graph);
+    EXPECT_STREQ(e->vector_source(), "file");
+  }
+  EXPECT_EQ(count_graphs(d.path()), 0) << "a search built a graph";
+  // The next pass that changes vectors makes it again.
+  d.write("src/extra.py", "def extra_helper():\n    return 1\n");
+  index_and_embed(d.path());
+  EXPECT_EQ(count_graphs(d.path()), 1);
+  ::unsetenv("PAMPAX_HNSW_MIN_ROWS");
 }
 
 TEST(VectorFileEngine, TwoIndexesOfOneTreeInDifferentOrdersAnswerIdentically) {
