@@ -5,7 +5,8 @@
 // that model (the real query-side cost) and scan or walk these vectors (the real vector-arm
 // cost); only the ranking quality of the vector arm is meaningless.
 //   pampax_fill_vectors ROOT MODEL.gguf
-// Rewrites the index's embedder settings: use it on a copy or a benchmark tree only.
+// Rewrites the index's embedder settings: use it on a copy or a benchmark tree only. Ends with
+// an (empty) embedding pass, which writes the vector file (search/vector_file.h).
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -68,6 +69,14 @@ int main(int argc, char** argv) {
     if (st.ok()) st = store.put_embeddings(model, hashes, data.data(), dim);
     if (st.ok()) st = store.commit();
     written += static_cast<int64_t>(hashes.size());
+  }
+  if (st.ok()) {
+    // An embedding pass with nothing left to embed: it writes the vector file (and the HNSW
+    // graph when the index is large enough), as after a real pass.
+    EmbedOptions eo;
+    eo.config = cfg;
+    auto rep = (*engine)->embed(eo);
+    if (!rep.ok()) st = rep.status();
   }
   if (!st.ok()) {
     std::fprintf(stderr, "%s\n", st.message().c_str());

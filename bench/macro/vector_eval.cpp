@@ -127,6 +127,9 @@ int main(int argc, char** argv) {
   std::string root, kind;
   size_t n = 0, queries = 200;
   int dim = 0, threads = 2;
+  HnswParams defaults;
+  int hnsw_m = defaults.m, hnsw_efc = defaults.ef_construction;
+  std::vector<int> efs = {16, 32, 64, 128, 256};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--synthetic" && i + 3 < argc) {
@@ -141,11 +144,24 @@ int main(int argc, char** argv) {
       queries = std::strtoull(argv[++i], nullptr, 10);
     } else if (a == "--threads" && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
+    } else if (a == "--m" && i + 1 < argc) {
+      hnsw_m = std::atoi(argv[++i]);
+    } else if (a == "--efc" && i + 1 < argc) {
+      hnsw_efc = std::atoi(argv[++i]);
+    } else if (a == "--ef" && i + 1 < argc) {
+      efs.clear();
+      for (const char* p = argv[++i]; *p;) {
+        char* end = nullptr;
+        long v = std::strtol(p, &end, 10);
+        if (end == p) break;
+        if (v > 0) efs.push_back(static_cast<int>(v));
+        p = *end == ',' ? end + 1 : end;
+      }
     } else if (!a.empty() && a[0] != '-' && root.empty()) {
       root = a;
     } else {
       std::fprintf(stderr,
-                   "usage: %s ROOT [--queries Q] [--threads T]\n"
+                   "usage: %s ROOT [--queries Q] [--threads T] [--m M] [--efc EFC] [--ef E1,E2,...]\n"
                    "       %s --synthetic uniform|clustered N DIM [--queries Q] [--threads T]\n"
                    "       %s --vectors FILE DIM [--queries Q] [--threads T]\n",
                    argv[0], argv[0], argv[0]);
@@ -286,6 +302,8 @@ int main(int argc, char** argv) {
 
   // HNSW: build, save, load, search.
   HnswParams hp;
+  hp.m = hnsw_m;
+  hp.ef_construction = hnsw_efc;
   double w0 = wall_ms(), c0 = process_cpu_ms();
   auto graph = HnswIndex::build(base.data(), rows, dim, hp, threads);
   double build_wall = wall_ms() - w0, build_cpu = process_cpu_ms() - c0;
@@ -313,7 +331,7 @@ int main(int argc, char** argv) {
               static_cast<double>(bytes) / 1048576.0);
   VectorIndex hn(base_ids, base, dim, VectorScan::kInt8);
   hn.attach_hnsw(std::move(loaded).value());
-  for (int ef : {16, 32, 64, 128, 256}) {
+  for (int ef : efs) {
     VectorSearchOptions o;
     o.hnsw_ef = ef;
     run("HNSW ef=" + std::to_string(ef) + " + rescore", hn, o);

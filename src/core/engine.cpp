@@ -13,7 +13,9 @@
 #include "embed/embed_text.h"
 #include "embed/rerank_config.h"
 #include "search/searcher.h"
+#include "search/vector_file.h"
 #include "search/vector_index.h"
+#include "util/trace.h"
 
 namespace pampax {
 namespace fs = std::filesystem;
@@ -70,6 +72,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const fs::path& root_in, Mode mode)
       PAMPAX_RETURN_IF_ERROR((*store)->commit());
     }
   }
+  trace_point("engine: index opened");
   return std::unique_ptr<Engine>(new Engine(root, std::move(store).value()));
 }
 
@@ -100,8 +103,9 @@ HnswPolicy hnsw_policy() {
 
 // Loads or builds (and keeps in .pampax/) the graph of a large vector index. A failure only
 // costs speed (the scan answers), so it is reported on stderr and not returned.
-void attach_graph(VectorIndex& vi, const fs::path& root) {
+void attach_graph(VectorIndex& vi, const fs::path& root, bool build) {
   HnswPolicy policy = hnsw_policy();
+  policy.build = build;
   if (vi.size() < policy.min_rows) return;
   bool built = false;
   std::string note;
@@ -272,11 +276,27 @@ Result<EmbedReport> Engine::embed_uncached(const EmbedOptions& options) {
   }
   if (options.progress) options.progress->finish();
   vectors_.reset();  // searches reload
+  vectors_source_ = "";
   embedder_.reset();
-  // A large index gets its HNSW graph now, not on the first search.
-  if (rep.embedded > 0 && counts->embedded + rep.embedded >= static_cast<int64_t>(hnsw_policy().min_rows)) {
-    auto vi = VectorIndex::load(*store_, info.model_id, info.dim);
-    if (vi.ok()) attach_graph(**vi, root_);
+  // The vector file and, for a large index, the HNSW graph are made now, not by a search.
+  // Both are caches: failing to make them costs speed only (a note on stderr).
+  {
+    VectorFileStamp want{key, info.dim, 0, 0};
+    auto gen = store_->generation();
+    if (gen.ok()) want.generation = *gen;
+    const std::string vpath = (root_ / ".pampax" / vector_file_name(key)).string();
+    std::unique_ptr<VectorIndex> vi;
+    if (gen.ok() && *gen > 0)
+      if (auto f = open_vector_file(vpath, want); f.ok()) vi = std::move(f).value();
+    // A valid file means nothing changed since the pass that wrote it (and made the graph).
+    bool changed = rep.embedded > 0 || !vi;
+    if (!vi) {
+      int64_t missing = 0;
+      auto loaded = load_vectors_and_file(key, &missing);
+      if (loaded.ok()) vi = std::move(loaded).value();
+      else std::fprintf(stderr, "pampax: %s\n", loaded.status().message().c_str());
+    }
+    if (vi && changed) attach_graph(*vi, root_, /*build=*/true);
   }
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;
@@ -309,7 +329,9 @@ Status Engine::prepare_vectors(std::string* why, bool* configured) {
   // A query is one short text: one gguf thread. More only add ggml's spinning barrier, which
   // cost 10x the CPU (69 vs 7 ms per hybrid search) on the busy 2-core machine we measured on.
   if (cfg->backend == "gguf" && cfg->threads == 0) cfg->threads = 1;
+  trace_point("prepare_vectors: settings read");
   auto embedder = open_embedder(*store_, *cfg, /*preload=*/false);
+  trace_point("prepare_vectors: embedder opened");
   if (!embedder.ok()) {
     *why = embedder.status().message();
     return Status::Ok();
@@ -319,16 +341,73 @@ Status Engine::prepare_vectors(std::string* why, bool* configured) {
            "were made with (" + model + "): run `pampax index` to re-embed";
     return Status::Ok();
   }
-  auto vi = VectorIndex::load(*store_, model, dim);
-  if (!vi.ok()) return vi.status();
-  attach_graph(**vi, root_);
-  auto counts = store_->embed_counts(model);
-  if (!counts.ok()) return counts.status();
-  vectors_missing_ = counts->chunks - counts->embedded;
+  // The mapped vector file when it belongs to the index as it is now, else the rows from
+  // SQLite (and the file rewritten for the next process).
+  std::unique_ptr<VectorIndex> vi;
+  int64_t missing = 0;
+  auto gen = store_->generation();
+  if (!gen.ok()) return gen.status();
+  int64_t chunks = 0;
+  // Without a generation counter (0) nothing would tell a stale file: it is not used.
+  Result<std::unique_ptr<VectorIndex>> mapped = NotFound("no index generation");
+  if (*gen > 0)
+    mapped = open_vector_file((root_ / ".pampax" / vector_file_name(*key)).string(),
+                              VectorFileStamp{*key, dim, *gen, 0}, &chunks);
+  trace_point("prepare_vectors: vector file checked");
+  if (mapped.ok()) {
+    vi = std::move(mapped).value();
+    missing = chunks - static_cast<int64_t>(vi->size());
+    vectors_source_ = "file";
+  } else {
+    auto loaded = load_vectors_and_file(*key, &missing);
+    if (!loaded.ok()) return loaded.status();
+    vi = std::move(loaded).value();
+    vectors_source_ = "sqlite";
+    trace_point("prepare_vectors: vectors loaded from SQLite");
+  }
+  attach_graph(*vi, root_, /*build=*/false);
+  trace_point("prepare_vectors: graph checked");
+  vectors_missing_ = missing;
   embedder_ = std::move(embedder).value();
-  vectors_ = std::move(vi).value();
+  vectors_ = std::move(vi);
   vectors_model_ = *key;
   return Status::Ok();
+}
+
+Result<std::unique_ptr<VectorIndex>> Engine::load_vectors_and_file(const std::string& model_key,
+                                                                   int64_t* missing) {
+  std::string model;
+  int dim = 0;
+  if (!split_model_key(model_key, &model, &dim))
+    return Corrupt("the index's embedding model record is damaged: re-embed with pampax index --reembed");
+  // One read transaction: the generation stamped on the file is the one the rows were read at.
+  PAMPAX_RETURN_IF_ERROR(store_->db().exec("BEGIN"));
+  VectorFileStamp stamp{model_key, dim, 0, 0};
+  Status st;
+  auto gen = store_->generation();
+  if (gen.ok()) stamp.generation = *gen;
+  else st = gen.status();
+  std::unique_ptr<VectorIndex> vi;
+  if (st.ok()) {
+    auto loaded = VectorIndex::load(*store_, model, dim);
+    if (loaded.ok()) vi = std::move(loaded).value();
+    else st = loaded.status();
+  }
+  if (st.ok()) {
+    Stmt q = store_->db().must_prepare("SELECT count(*) FROM chunks");
+    if (q.step()) stamp.chunks = q.col_int(0);
+    st = q.last_status();
+  }
+  Status end = store_->db().exec(st.ok() ? "COMMIT" : "ROLLBACK");
+  PAMPAX_RETURN_IF_ERROR(st);
+  PAMPAX_RETURN_IF_ERROR(end);
+  *missing = stamp.chunks - static_cast<int64_t>(vi->size());
+  if (stamp.generation <= 0) return vi;  // no counter: a file could not be validated later
+  const fs::path dir = root_ / ".pampax";
+  Status w = write_vector_file(*vi, (dir / vector_file_name(model_key)).string(), stamp);
+  if (!w.ok() && std::getenv("PAMPAX_LOG"))
+    std::fprintf(stderr, "pampax: the vector file is not kept: %s\n", w.message().c_str());
+  return vi;
 }
 
 Result<SearchResponse> Engine::search_uncached(const SearchRequest& req) {
@@ -351,15 +430,19 @@ Result<SearchResponse> Engine::search_uncached(const SearchRequest& req) {
                                 " chunks have no vector yet (run `pampax index` to finish embedding)");
       arm = [this](const std::string& query, const SearchFilters& filters,
                    int k) -> Result<std::vector<ArmHit>> {
+        trace_point("vector arm: start");
         auto q = embedder_->embed({query}, EmbedRole::kQuery);
         if (!q.ok()) return q.status();
+        trace_point("vector arm: query embedded");
         bool filtered = !filters.lang.empty() || !filters.path_glob.empty() || !filters.kind.empty();
         VectorIndex::KeepFn keep;
         if (filtered)
           keep = [this, &filters](const std::vector<int64_t>& ids) {
             return store_->filter_chunks(ids, filters);
           };
-        return vectors_->search(q->data(), k, keep);
+        auto hits = vectors_->search(q->data(), k, keep);
+        trace_point("vector arm: searched");
+        return hits;
       };
     }
   }
@@ -391,7 +474,9 @@ Result<SearchResponse> Engine::search_uncached(const SearchRequest& req) {
   if (req.vector_weight >= 0) so.fusion.vector_weight = req.vector_weight;
   else if (builtin && fusion == "minmax") so.fusion.vector_weight = kBuiltinVectorWeight;
   Searcher searcher(*store_, std::move(arm), std::move(so));
+  trace_point("search: start");
   auto hits = searcher.search(r);
+  trace_point("search: done");
   if (!hits.ok()) return hits.status();
   resp.hits = std::move(hits).value();
   return resp;

@@ -123,6 +123,9 @@ class Engine {
   // vectors, for later searches). With req.rerank enabled the reranker is opened on first use
   // and kept while later requests name the same one; failing to open or run it is an error.
   Result<SearchResponse> search(const SearchRequest& req);
+  // Where the vectors of the last hybrid/vector search came from: "file" (the mapped vector
+  // file, search/vector_file.h), "sqlite" (rows read from the index) or "" (none loaded).
+  const char* vector_source() const { return vectors_source_; }
 
   // ---- Code navigation (assembly, MCP, HTTP) ----
   // A path as the index stores it (relative to the root, '/'-separated) for a user-supplied
@@ -168,9 +171,15 @@ class Engine {
   std::filesystem::path root_;
   std::unique_ptr<IndexStore> store_;
   std::unique_ptr<Embedder> embedder_;
+  // Loads the vectors of `model_key` from SQLite (one read transaction with the generation)
+  // and rewrites the vector file (search/vector_file.h); a file that cannot be written only
+  // costs the next cold process time. *missing: chunks without a vector.
+  Result<std::unique_ptr<class VectorIndex>> load_vectors_and_file(const std::string& model_key,
+                                                                   int64_t* missing);
   std::unique_ptr<class VectorIndex> vectors_;
   std::string vectors_model_;
   int64_t vectors_missing_ = 0;
+  const char* vectors_source_ = "";  // "file" or "sqlite": where vectors_ came from
   std::unique_ptr<Reranker> reranker_;
   std::string reranker_key_;  // the RerankConfig reranker_ was opened with
   // Last member: destroyed first, it flushes the metrics through store_.

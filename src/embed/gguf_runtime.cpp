@@ -1,4 +1,5 @@
 #include "embed/gguf_runtime.h"
+#include "util/trace.h"
 
 #include <gguf.h>
 
@@ -167,7 +168,9 @@ Result<std::unique_ptr<Session>> Session::open(const ModelFile& file, const Sess
 
   llama_model_params mp = llama_model_default_params();
   mp.n_gpu_layers = 0;
+  trace_point("gguf: session start");
   s->model_ = llama_model_load_from_file(file.path.c_str(), mp);
+  trace_point("gguf: model loaded");
   if (!s->model_) {
     return Corrupt("llama.cpp could not load " + file.path + take_last_error() +
                    "; the file may be damaged or use an architecture this build does not know");
@@ -211,6 +214,7 @@ Result<std::unique_ptr<Session>> Session::open(const ModelFile& file, const Sess
     return Internal("llama.cpp could not create an inference context for " + file.file_name +
                     take_last_error());
   }
+  trace_point("gguf: context created");
   s->batch_ = llama_batch_init(pass_tokens, 0, 1);
   s->batch_ok_ = true;
   return s;

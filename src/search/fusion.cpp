@@ -6,7 +6,7 @@
 namespace pampax {
 
 std::vector<Candidate> fuse(const std::vector<ArmHit>& lexical, const std::vector<ArmHit>& vec,
-                            const FusionOptions& o) {
+                            const FusionOptions& o, const std::function<bool(int64_t, int64_t)>& before) {
   std::vector<Candidate> out;
   std::unordered_map<int64_t, size_t> at;
   auto slot = [&](int64_t id) -> Candidate& {
@@ -51,8 +51,13 @@ std::vector<Candidate> fuse(const std::vector<ArmHit>& lexical, const std::vecto
       if (c.vector.rank && vmax > 0) c.fused += o.vector_weight * std::max(0.0, c.vector.score) / vmax;
     }
   }
-  std::sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
-    return a.fused != b.fused ? a.fused > b.fused : a.chunk_id < b.chunk_id;
+  std::sort(out.begin(), out.end(), [&](const Candidate& a, const Candidate& b) {
+    if (a.fused != b.fused) return a.fused > b.fused;
+    if (before) {
+      if (before(a.chunk_id, b.chunk_id)) return true;
+      if (before(b.chunk_id, a.chunk_id)) return false;
+    }
+    return a.chunk_id < b.chunk_id;
   });
   return out;
 }

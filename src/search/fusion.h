@@ -1,6 +1,7 @@
 // Fusion of the lexical and vector arms into one candidate list.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "search/types.h"
@@ -29,8 +30,9 @@ struct Candidate {
 };
 
 // Each list is best first (rank = position + 1). Candidates come back best first; equal
-// fused scores are ordered by chunk id.
+// fused scores are ordered by `before` (Searcher: path, then start line), else by chunk id.
 std::vector<Candidate> fuse(const std::vector<ArmHit>& lexical, const std::vector<ArmHit>& vec,
-                            const FusionOptions& o);
+                            const FusionOptions& o,
+                            const std::function<bool(int64_t, int64_t)>& before = {});
 
 }  // namespace pampax

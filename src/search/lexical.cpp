@@ -92,9 +92,26 @@ Result<std::vector<FtsHit>> LexicalSearcher::rank(const std::vector<Term>& terms
     weighted |= t.weight != 1.0;
   }
   if (!weighted) cold_weights.clear();
+  // Which members of a group of equal scores fall inside `limit` would depend on row ids:
+  // the whole group at the cut is kept (the caller orders ties by location and cuts).
+  auto keep_ties = [](std::vector<FtsHit>& h, size_t limit) {
+    size_t keep = std::min(h.size(), limit);
+    while (keep > 0 && keep < h.size() && h[keep].score == h[keep - 1].score) ++keep;
+    h.resize(keep);
+  };
   if (hot_count == 0) {
     if (cold.empty()) return std::vector<FtsHit>();
-    return store_.fts_search(fts_or_expression(cold), filters, w, limit, cold_weights);
+    for (int extra = 16;; extra *= 4) {
+      const int ask = limit + extra;
+      auto hits = store_.fts_search(fts_or_expression(cold), filters, w, ask, cold_weights);
+      if (!hits.ok()) return hits.status();
+      // Done when the list ended, or the last row asked for is below the cut's score.
+      if (hits->size() < static_cast<size_t>(ask) || hits->size() <= static_cast<size_t>(limit) ||
+          hits->back().score != (*hits)[static_cast<size_t>(limit) - 1].score || ask > 1000000) {
+        keep_ties(*hits, static_cast<size_t>(limit));
+        return hits;
+      }
+    }
   }
   // Some terms are hot. BM25 is a sum over terms, so a chunk's score is its score for the
   // cold terms (exact, from FTS5, over their short posting lists) plus its score for each hot
@@ -128,7 +145,7 @@ Result<std::vector<FtsHit>> LexicalSearcher::rank(const std::vector<Term>& terms
   std::sort(out.begin(), out.end(), [](const FtsHit& a, const FtsHit& b) {
     return a.score != b.score ? a.score > b.score : a.chunk_id < b.chunk_id;
   });
-  if (out.size() > static_cast<size_t>(limit)) out.resize(static_cast<size_t>(limit));
+  keep_ties(out, static_cast<size_t>(limit));
   return out;
 }
 
@@ -185,6 +202,7 @@ Result<std::vector<SearchHit>> LexicalSearcher::search(const SearchRequest& req)
     if (a.path != b.path) return a.path < b.path;
     return a.start_line < b.start_line;
   });
+  if (out.size() > static_cast<size_t>(std::max(1, req.limit))) out.resize(static_cast<size_t>(std::max(1, req.limit)));
   return out;
 }
 

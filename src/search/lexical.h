@@ -25,7 +25,10 @@ class LexicalSearcher {
   // BM25F alone (no ranking features: see Searcher for the full pipeline).
   Result<std::vector<SearchHit>> search(const SearchRequest& req);
 
-  // The best `limit` chunks for a parsed query, best first. Empty query: kInvalidArgument.
+  // The best `limit` chunks for a parsed query, best first, plus every chunk whose score equals
+  // the last one's (a group of equal scores at the cut is kept whole: which of its members
+  // would fit depends on row ids; Searcher orders ties by location, then cuts). Equal scores
+  // come in chunk id order. Empty query: kInvalidArgument.
   Result<std::vector<FtsHit>> candidates(const ParsedQuery& q, const SearchFilters& filters,
                                          int limit);
   // Same, counting only matches in the symbol column (identifier lookup).
@@ -46,7 +49,7 @@ class LexicalSearcher {
   };
   // The terms to evaluate, each marked hot or cold.
   Result<std::vector<Term>> plan(const ParsedQuery& q);
-  // Best `limit` chunks for the terms.
+  // Best `limit` chunks for the terms, and the ties of the last (see candidates()).
   Result<std::vector<FtsHit>> rank(const std::vector<Term>& terms, const SearchFilters& filters,
                                    int limit);
 

@@ -6,6 +6,7 @@
 
 #include "search/expansion.h"
 #include "util/ident.h"
+#include "util/trace.h"
 
 namespace pampax {
 
@@ -67,6 +68,7 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req) {
     auto r = lexical.candidates(q, req.filters, pool);
     if (!r.ok()) return r.status();
     lex = to_arm(*r);
+    trace_point("lexical arm: done");
   } else if (req.mode == SearchMode::kSymbol) {
     auto r = lexical.symbol_candidates(q, req.filters, pool);
     if (!r.ok()) return r.status();
@@ -86,15 +88,33 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req) {
       vec = std::move(r).value();
     }
   }
-  std::vector<Candidate> fused = fuse(lex, vec, o_.fusion);
-
+  // Equal scores (duplicated or generated code) are ordered by location, in each arm and in
+  // the fusion, so two indexes of the same tree answer alike whatever their row ids. The
+  // lexical arm returns the whole group of ties at its cut; it is cut here, after ordering.
   std::vector<int64_t> ids;
-  ids.reserve(fused.size());
-  for (const Candidate& c : fused) ids.push_back(c.chunk_id);
+  ids.reserve(lex.size() + vec.size());
+  for (const ArmHit& h : lex) ids.push_back(h.chunk_id);
+  for (const ArmHit& h : vec) ids.push_back(h.chunk_id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   auto meta = store_.get_chunk_meta(ids);  // chunks deleted since the hot lists were built vanish
   if (!meta.ok()) return meta.status();
   std::unordered_map<int64_t, const ChunkRow*> by_id;
   for (const ChunkRow& r : *meta) by_id[r.id] = &r;
+  auto before = [&](int64_t a, int64_t b) {
+    auto ia = by_id.find(a), ib = by_id.find(b);
+    if (ia == by_id.end() || ib == by_id.end()) return ia != by_id.end() && ib == by_id.end();
+    if (ia->second->path != ib->second->path) return ia->second->path < ib->second->path;
+    return ia->second->start_line < ib->second->start_line;
+  };
+  for (std::vector<ArmHit>* arm : {&lex, &vec}) {
+    std::stable_sort(arm->begin(), arm->end(), [&](const ArmHit& a, const ArmHit& b) {
+      return a.score != b.score ? a.score > b.score : before(a.chunk_id, b.chunk_id);
+    });
+    if (arm->size() > static_cast<size_t>(pool)) arm->resize(static_cast<size_t>(pool));
+  }
+  std::vector<Candidate> fused = fuse(lex, vec, o_.fusion, before);
+
   std::vector<SearchHit> hits;
   hits.reserve(fused.size());
   for (const Candidate& c : fused) {

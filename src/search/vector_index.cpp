@@ -11,6 +11,7 @@
 #include <thread>
 #include <numeric>
 #include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "search/hnsw_index.h"
@@ -178,30 +179,39 @@ const DotF16Fn kDotF16 = dot_f16_scalar;
 float dot(const float* a, const float* b, int n) { return kDot(a, b, n); }
 
 VectorIndex::VectorIndex(std::vector<int64_t> ids, std::vector<float> matrix, int dim, VectorScan scan)
-    : ids_(std::move(ids)), matrix_(std::move(matrix)), dim_(dim) {
+    : ids_(std::move(ids)), dim_(dim), own_matrix_(std::move(matrix)) {
+  matrix_ = own_matrix_.data();
+  quantise(scan);
+}
+
+void VectorIndex::quantise(VectorScan scan) {
   const size_t n = ids_.size(), d = static_cast<size_t>(dim_);
   if (scan == VectorScan::kInt8) {
     // Symmetric, one scale per row: code = round(x / max|x| * 127).
-    codes_.resize(n * d);
-    scales_.resize(n);
+    own_codes_.resize(n * d);
+    own_scales_.resize(n);
     for (size_t i = 0; i < n; ++i) {
       const float* r = row(i);
       float mx = 0;
       for (size_t j = 0; j < d; ++j) mx = std::max(mx, std::fabs(r[j]));
       float inv = mx > 0 ? 127.0f / mx : 0.0f;
-      scales_[i] = mx / 127.0f;
-      int8_t* c = &codes_[i * d];
+      own_scales_[i] = mx / 127.0f;
+      int8_t* c = &own_codes_[i * d];
       for (size_t j = 0; j < d; ++j) {  // round half away from zero; |r[j] * inv| <= 127
         float x = r[j] * inv;
         c[j] = static_cast<int8_t>(static_cast<int>(x + (x >= 0 ? 0.5f : -0.5f)));
       }
     }
+    codes_ = own_codes_.data();
+    scales_ = own_scales_.data();
   } else if (scan == VectorScan::kF16) {
-    halves_.resize(n * d);
-    for (size_t i = 0; i < n * d; ++i) halves_[i] = float_to_half(matrix_[i]);
+    own_halves_.resize(n * d);
+    for (size_t i = 0; i < n * d; ++i) own_halves_[i] = float_to_half(matrix_[i]);
+    halves_ = own_halves_.data();
   }
 }
 
+VectorIndex::VectorIndex(int dim) : dim_(dim) {}
 VectorIndex::~VectorIndex() = default;
 
 Result<std::unique_ptr<VectorIndex>> VectorIndex::load(IndexStore& store, const std::string& model,
@@ -218,17 +228,40 @@ Result<std::unique_ptr<VectorIndex>> VectorIndex::load(IndexStore& store, const 
 }
 
 uint64_t VectorIndex::fingerprint() const {
+  if (fingerprint_) return fingerprint_;
   uint64_t a = hash64(std::string_view(reinterpret_cast<const char*>(ids_.data()), ids_.size() * sizeof(int64_t)));
-  uint64_t b = hash64(std::string_view(reinterpret_cast<const char*>(matrix_.data()), matrix_.size() * sizeof(float)));
+  uint64_t b = hash64(std::string_view(reinterpret_cast<const char*>(matrix_),
+                                       ids_.size() * static_cast<size_t>(dim_) * sizeof(float)));
   uint64_t c[3] = {a, b, static_cast<uint64_t>(dim_)};
   return hash64(std::string_view(reinterpret_cast<const char*>(c), sizeof(c)));
 }
 
-void VectorIndex::attach_hnsw(std::unique_ptr<HnswIndex> graph) { hnsw_ = std::move(graph); }
+void VectorIndex::attach_hnsw(std::unique_ptr<HnswIndex> graph) {
+  hnsw_ = std::move(graph);
+  same_next_.clear();
+  if (!hnsw_) return;
+  // Rings of rows with byte-identical vectors, found through a hash of each row.
+  const size_t n = ids_.size(), bytes = static_cast<size_t>(dim_) * sizeof(float);
+  same_next_.resize(n);
+  std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash;
+  by_hash.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    same_next_[i] = static_cast<uint32_t>(i);
+    auto& rows = by_hash[hash64(std::string_view(reinterpret_cast<const char*>(row(i)), bytes))];
+    for (uint32_t r : rows)
+      if (std::memcmp(row(r), row(i), bytes) == 0) {  // insert i after r in r's ring
+        same_next_[i] = same_next_[r];
+        same_next_[r] = static_cast<uint32_t>(i);
+        goto linked;
+      }
+    rows.push_back(static_cast<uint32_t>(i));
+  linked:;
+  }
+}
 
 void VectorIndex::approx_scores(const float* q, VectorScan scan, float* out) const {
   const size_t n = ids_.size(), d = static_cast<size_t>(dim_);
-  if (scan == VectorScan::kInt8 && !codes_.empty()) {
+  if (scan == VectorScan::kInt8 && codes_) {
     // Quantise the query too (int16 range keeps more of its precision than int8 would).
     float mx = 0;
     for (size_t j = 0; j < d; ++j) mx = std::max(mx, std::fabs(q[j]));
@@ -237,14 +270,14 @@ void VectorIndex::approx_scores(const float* q, VectorScan scan, float* out) con
     const float range = static_cast<float>(std::min(4096.0, 2.0e9 / (127.0 * static_cast<double>(d))));
     float inv = mx > 0 ? range / mx : 0.0f, qs = mx / range;
     for (size_t j = 0; j < d; ++j) qi[j] = static_cast<int16_t>(std::lrint(q[j] * inv));
-    const int8_t* r = codes_.data();
+    const int8_t* r = codes_;
     for (size_t i = 0; i < n; ++i, r += d)
       out[i] = static_cast<float>(kDotI8(qi.data(), r, dim_)) * scales_[i] * qs;
-  } else if (scan == VectorScan::kF16 && !halves_.empty()) {
-    const uint16_t* r = halves_.data();
+  } else if (scan == VectorScan::kF16 && halves_) {
+    const uint16_t* r = halves_;
     for (size_t i = 0; i < n; ++i, r += d) out[i] = kDotF16(q, r, dim_);
   } else {
-    const float* r = matrix_.data();
+    const float* r = matrix_;
     for (size_t i = 0; i < n; ++i, r += d) out[i] = kDot(q, r, dim_);
   }
 }
@@ -263,14 +296,14 @@ Result<std::vector<ArmHit>> VectorIndex::search(const float* q, int k, const Kee
 
 namespace {
 
-// Exact rescoring: sorts `rows` by exact score (ties: lower id) and returns the best k.
+// Exact rescoring: sorts `rows` by exact score (ties: lower row) and returns the best k.
 std::vector<ArmHit> rescore(const VectorIndex& vi, const float* q, std::vector<uint32_t>& rows, size_t k) {
   std::vector<std::pair<float, uint32_t>> scored;
   scored.reserve(rows.size());
   for (uint32_t r : rows) scored.emplace_back(dot(q, vi.row(r), vi.dim()), r);
   const auto& ids = vi.ids();
-  auto better = [&](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : ids[a.second] < ids[b.second];
+  auto better = [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
   };
   size_t m = std::min(k, scored.size());
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(m), scored.end(), better);
@@ -285,14 +318,14 @@ std::vector<ArmHit> rescore(const VectorIndex& vi, const float* q, std::vector<u
 Result<std::vector<ArmHit>> VectorIndex::search_scan(const float* q, int k, const KeepFn& keep,
                                                      const VectorSearchOptions& o) const {
   const size_t n = ids_.size(), want = static_cast<size_t>(k);
-  const bool exact = o.scan == VectorScan::kF32 || (o.scan == VectorScan::kInt8 && codes_.empty()) ||
-                     (o.scan == VectorScan::kF16 && halves_.empty());
+  const bool exact = o.scan == VectorScan::kF32 || (o.scan == VectorScan::kInt8 && !codes_) ||
+                     (o.scan == VectorScan::kF16 && !halves_);
   // Approximate candidates to rescore (all of them are final when the scan is exact).
   const size_t pool = exact ? want : std::max(want * static_cast<size_t>(std::max(1, o.rescore)), want + 16);
   std::vector<float> scores(n);
   approx_scores(q, exact ? VectorScan::kF32 : o.scan, scores.data());
   auto better = [&](uint32_t a, uint32_t b) {
-    return scores[a] != scores[b] ? scores[a] > scores[b] : ids_[a] < ids_[b];
+    return scores[a] != scores[b] ? scores[a] > scores[b] : a < b;
   };
   std::vector<uint32_t> order(n);
   std::iota(order.begin(), order.end(), 0u);
@@ -337,6 +370,14 @@ Result<std::vector<ArmHit>> VectorIndex::search_graph(const float* q, int k, con
   std::vector<uint32_t> rows;
   rows.reserve(found.size());
   for (const auto& f : found) rows.push_back(f.second);
+  // Every row identical to a candidate is a candidate too (see attach_hnsw), up to a bound.
+  if (!same_next_.empty()) {
+    std::unordered_set<uint32_t> in(rows.begin(), rows.end());
+    const size_t bound = std::max<size_t>(4 * rows.size(), 4096);
+    for (size_t i = 0, n = rows.size(); i < n && rows.size() < bound; ++i)
+      for (uint32_t r = same_next_[rows[i]]; r != rows[i] && rows.size() < bound; r = same_next_[r])
+        if (in.insert(r).second) rows.push_back(r);
+  }
   if (keep) {
     std::vector<int64_t> cand;
     cand.reserve(rows.size());
@@ -367,6 +408,7 @@ Status ensure_hnsw(VectorIndex& vi, const std::string& dir, const HnswPolicy& po
     vi.attach_hnsw(std::move(loaded).value());
     return Status::Ok();
   }
+  if (!policy.build) return Status::Ok();
   int threads = policy.threads > 0 ? policy.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   auto graph = HnswIndex::build(vi.row(0), vi.size(), vi.dim(), HnswParams{}, threads);
   if (!graph.ok()) return graph.status();

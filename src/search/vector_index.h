@@ -46,24 +46,33 @@ class VectorIndex {
   VectorIndex(std::vector<int64_t> ids, std::vector<float> matrix, int dim,
               VectorScan scan = VectorScan::kInt8);
   ~VectorIndex();
-  // Every chunk vector of `model` in the store.
+  // Every chunk vector of `model` in the store, rows in (path, start_line) order.
   static Result<std::unique_ptr<VectorIndex>> load(IndexStore& store, const std::string& model,
                                                    int dim);
 
   size_t size() const { return ids_.size(); }
   int dim() const { return dim_; }
   const std::vector<int64_t>& ids() const { return ids_; }
-  const float* row(size_t i) const { return matrix_.data() + i * static_cast<size_t>(dim_); }
+  const float* row(size_t i) const { return matrix_ + i * static_cast<size_t>(dim_); }
+  // The int8 codes and their per-row scales (null when the index was built without them).
+  const int8_t* codes() const { return codes_; }
+  const float* scales() const { return scales_; }
+  // True when the rows are read from a mapped vector file (search/vector_file.h).
+  bool mapped() const { return mapping_ != nullptr; }
   // XXH3 of the ids and the f32 matrix: changes whenever any vector or id does (the key of a
   // persisted graph).
   uint64_t fingerprint() const;
 
-  // Gives the index a graph over its rows (row numbers as labels). REQUIRES: built from this
-  // index's rows; not concurrently with searches.
+  // Gives the index a graph over its rows (row numbers as labels), and links rows holding
+  // identical vectors (duplicated code has one vector per content) so that a graph search
+  // that finds one of them rescores them all: ties then go to the lower row exactly as in a
+  // scan. REQUIRES: built from this index's rows; not concurrently with searches.
   void attach_hnsw(std::unique_ptr<HnswIndex> graph);
   const HnswIndex* hnsw() const { return hnsw_.get(); }
 
-  // The k rows closest to q (dim floats), best first (ties: lower id first), exact scores.
+  // The k rows closest to q (dim floats), best first, exact scores. Ties go to the lower row:
+  // the store loads rows in (path, start_line) order (IndexStore::load_vectors), so two indexes
+  // of the same tree answer the same whatever their row ids.
   // `keep`, when given, is asked about candidates in (approximate) score order, in batches,
   // until enough are kept: it takes ids and returns the subset to keep (e.g.
   // IndexStore::filter_chunks); its errors are returned.
@@ -78,13 +87,26 @@ class VectorIndex {
                                            const VectorSearchOptions& o, bool* complete) const;
   void approx_scores(const float* q, VectorScan scan, float* out) const;
 
+  friend struct VectorIndexAccess;  // search/vector_file.cpp builds mapped indexes
+  explicit VectorIndex(int dim);
+  void quantise(VectorScan scan);
+
   std::vector<int64_t> ids_;
-  std::vector<float> matrix_;
   int dim_;
-  std::vector<int8_t> codes_;     // int8 rows
-  std::vector<float> scales_;     // per-row int8 scale
-  std::vector<uint16_t> halves_;  // f16 rows
+  // The rows: owned (the vectors below) or inside a read-only mapping of a vector file
+  // (search/vector_file.h) that `mapping_` keeps alive. Null when absent.
+  const float* matrix_ = nullptr;
+  const int8_t* codes_ = nullptr;     // int8 rows
+  const float* scales_ = nullptr;     // per-row int8 scale
+  const uint16_t* halves_ = nullptr;  // f16 rows
+  std::vector<float> own_matrix_;
+  std::vector<int8_t> own_codes_;
+  std::vector<float> own_scales_;
+  std::vector<uint16_t> own_halves_;
+  std::shared_ptr<const void> mapping_;
+  uint64_t fingerprint_ = 0;  // cached (0: not computed yet; read from a vector file)
   std::unique_ptr<HnswIndex> hnsw_;
+  std::vector<uint32_t> same_next_;  // next row with an identical vector (a ring; with hnsw_)
 };
 
 // When to use an HNSW graph, and where it is kept.
@@ -93,12 +115,15 @@ struct HnswPolicy {
   // enough; see docs/DESIGN.md). $PAMPAX_HNSW_MIN_ROWS overrides it (read by the Engine).
   size_t min_rows = 100000;
   int threads = 0;  // build threads; 0: all cores
+  // false: only load a saved graph (searches never build one; the embedding pass does).
+  bool build = true;
 };
 
 // Gives `vi` its HNSW graph when it has at least policy.min_rows vectors: loads
 // `dir`/hnsw-<fingerprint>.bin when present and valid, else builds the graph and saves it there
 // (graphs of other fingerprints in `dir` are removed: they belong to vectors that changed).
 // A graph that cannot be saved (read-only directory) is still used; *note then says why.
+// With policy.build false a missing or bad graph is left missing (the scan answers).
 // *built tells whether a build happened. Errors: only a failed build (kInternal).
 Status ensure_hnsw(VectorIndex& vi, const std::string& dir, const HnswPolicy& policy, bool* built,
                    std::string* note);

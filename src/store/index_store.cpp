@@ -634,7 +634,7 @@ Status IndexStore::load_vectors(const std::string& model, int dim, std::vector<i
   matrix->clear();
   Stmt q = db_->must_prepare(
       "SELECT c.id, e.vec FROM chunks c JOIN embeddings e ON e.model = ?1 AND e.hash = c.hash "
-      "ORDER BY c.id");
+      "JOIN files f ON f.id = c.file_id ORDER BY f.path, c.start_line, c.id");
   q.bind(1, model);
   const size_t row = static_cast<size_t>(dim) * sizeof(float);
   while (q.step()) {

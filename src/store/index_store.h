@@ -218,8 +218,9 @@ class IndexStore {
     int64_t chunks = 0, embedded = 0;  // chunks, and chunks whose hash has a vector
   };
   Result<EmbedCounts> embed_counts(const std::string& model);
-  // Every chunk's vector for `model` (ids ascending, matrix row-major); chunks without one
-  // are left out. A vector of the wrong size is kCorrupt.
+  // Every chunk's vector for `model` (rows in (path, start_line) order, so the row order of
+  // two indexes of one tree is the same; matrix row-major); chunks without one are left out.
+  // A vector of the wrong size is kCorrupt.
   Status load_vectors(const std::string& model, int dim, std::vector<int64_t>* ids,
                       std::vector<float>* matrix);
   // Removes vectors of every other model, and unreferenced vectors of `model` beyond the

@@ -387,3 +387,52 @@ TEST_F(HnswFiles, EnsureBuildsOnceKeepsOneGraphAndRebuildsWhenVectorsChange) {
 
 }  // namespace
 }  // namespace pampax
+
+namespace pampax {
+namespace {
+
+// Duplicated code has one vector per content: groups of identical rows. The exact scan returns
+// the lowest rows of a group; the graph, whichever copies it reached. Rows identical to a graph
+// candidate are rescored with it, so the graph answers exactly like the scan, by id.
+TEST(HnswIndex, IdenticalVectorsAnswerLikeTheScanById) {
+  const int dim = 32;
+  const size_t distinct = 1500, copies = 60, groups = 20;
+  std::vector<float> base = clustered_rows(distinct, dim, 5);
+  std::vector<float> m;
+  // Each of the first `groups` vectors appears `copies` times, spread over the rows.
+  std::vector<size_t> source;
+  for (size_t i = 0; i < distinct; ++i) source.push_back(i);
+  for (size_t c = 1; c < copies; ++c)
+    for (size_t g = 0; g < groups; ++g) source.push_back(g);
+  std::mt19937 rng(9);
+  std::shuffle(source.begin(), source.end(), rng);
+  for (size_t s : source) m.insert(m.end(), &base[s * dim], &base[(s + 1) * dim]);
+  const size_t n = source.size();
+  auto ids = seq_ids(n);
+  VectorIndex exact(ids, m, dim, VectorScan::kF32), hn(ids, m, dim, VectorScan::kInt8);
+  auto graph = HnswIndex::build(m.data(), n, dim, HnswParams{}, 1);
+  ASSERT_TRUE(graph.ok());
+  hn.attach_hnsw(std::move(graph).value());
+  int same = 0, asked = 0;
+  for (size_t g = 0; g < groups; ++g) {
+    // A query next to a duplicated vector: its copies (60 > k) fill the top k.
+    std::vector<float> q(&base[g * dim], &base[(g + 1) * dim]);
+    q[0] += 0.01f;
+    for (int k : {5, 10, 30}) {
+      auto want = exact.search(q.data(), k, {}, scan_opts(VectorScan::kF32));
+      VectorSearchOptions o;
+      o.hnsw_ef = 16;  // far fewer candidates than copies
+      auto got = hn.search(q.data(), k, {}, o);
+      ASSERT_TRUE(want.ok() && got.ok());
+      ASSERT_EQ(got->size(), want->size());
+      bool all = true;
+      for (size_t i = 0; i < got->size(); ++i) all &= (*got)[i].chunk_id == (*want)[i].chunk_id;
+      same += all;
+      ++asked;
+    }
+  }
+  EXPECT_EQ(same, asked);
+}
+
+}  // namespace
+}  // namespace pampax
