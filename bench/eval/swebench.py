@@ -130,6 +130,11 @@ def main():
     ap.add_argument("--all-rows", action="store_true",
                     help="do not filter on repo_fetchable_here")
     ap.add_argument("--out", default="", help="write per-instance results as JSON here")
+    ap.add_argument("--jsonl", default="",
+                    help="append each instance's record to this file as soon as it is scored "
+                         "(one JSON object a line), so an interrupted run is still usable")
+    ap.add_argument("--index-args", default="",
+                    help="more `pampax index` arguments, e.g. '--embed builtin'")
     ap.add_argument("--variant", action="append", default=[], metavar="NAME=ARGS",
                     help="search variant: extra `pampax search` arguments, e.g. "
                          "'file=--group-by file'; repeatable; the first is the headline "
@@ -183,7 +188,8 @@ def main():
             if missing:
                 rec["missing_blobs"] = missing
             t1 = time.time()
-            idx = subprocess.run([pampax, "index", tree, "-q", "-o", "json"],
+            idx = subprocess.run([pampax, "index", tree, "-q", "-o", "json"] +
+                                 shlex.split(args.index_args),
                                  capture_output=True, text=True)
             t2 = time.time()
             if idx.returncode:
@@ -213,6 +219,9 @@ def main():
             print("[%d/%d] %s ERROR %s" % (i, len(rows), row["instance_id"], rec["error"]),
                   file=sys.stderr)
             records.append(rec)
+            if args.jsonl:
+                with open(args.jsonl, "a") as f:
+                    f.write(json.dumps(rec) + "\n")
             continue
 
         ranked = [p for p, _ in rank_files(hits) if not is_test_path(p)]
@@ -232,6 +241,9 @@ def main():
         rec["seconds"] = {"checkout": round(t1 - t0, 2), "index": round(t2 - t1, 2),
                           "search": round(t3 - t2, 2)}
         records.append(rec)
+        if args.jsonl:
+            with open(args.jsonl, "a") as f:
+                f.write(json.dumps(rec) + "\n")
         print("[%d/%d] %-32s rank=%-4s index %.1fs search %.2fs" % (
             i, len(rows), row["instance_id"], rec["rank"], t2 - t1, t3 - t2), file=sys.stderr)
 

@@ -25,11 +25,11 @@ Status train_builtin_if_needed(IndexStore& store, bool force, bool* trained, con
     if (4 * std::llabs(chunks - at) <= at) return Status::Ok();
   }
   // An even sample by id: deterministic for a given index.
-  if (ids.size() > static_cast<size_t>(kBuiltinTrainChunks)) {
+  const size_t want = static_cast<size_t>(std::max(1, o.sample_chunks));
+  if (ids.size() > want) {
     std::vector<int64_t> sample;
-    sample.reserve(kBuiltinTrainChunks);
-    for (size_t i = 0; i < static_cast<size_t>(kBuiltinTrainChunks); ++i)
-      sample.push_back(ids[i * ids.size() / kBuiltinTrainChunks]);
+    sample.reserve(want);
+    for (size_t i = 0; i < want; ++i) sample.push_back(ids[i * ids.size() / want]);
     ids.swap(sample);
   }
   std::vector<std::string> texts;

@@ -13,9 +13,7 @@
 
 namespace pampax {
 
-inline constexpr int kBuiltinTrainChunks = 12000;  // chunks sampled (evenly by id) for training
-
-// (Re)trains when the index has no model, when `force`, or when the number of chunks moved by
+// Training samples o.sample_chunks chunks evenly by id. (Re)trains when the index has no model, when `force`, or when the number of chunks moved by
 // more than 25% since the last training; otherwise keeps the model (and so every vector). A
 // new model has a new id, so the embedding pass recomputes every vector. Sets *trained.
 // Errors: the store's.

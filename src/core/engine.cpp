@@ -12,6 +12,7 @@
 #include "core/builtin_layer.h"
 #include "embed/embed_text.h"
 #include "embed/rerank_config.h"
+#include "search/query.h"
 #include "search/searcher.h"
 #include "search/vector_file.h"
 #include "search/vector_index.h"
@@ -165,6 +166,14 @@ namespace {
 // Weight of the builtin vector arm against the lexical arm's 1 in min-max fusion
 // (docs/benchmarks.md: chosen on CoSQA dev and SWE-bench Lite).
 constexpr double kBuiltinVectorWeight = 1.0;
+// The query strategy with builtin vectors: bug reports (more than kStemmedQueryMaxWords words)
+// and single identifiers are searched by the lexical arm alone. On SWE-bench Lite (bug
+// reports) every vector weight tried (1, 0.3, 0.1) lowered Acc@1 or Acc@5 against lexical
+// search, while short questions (CoSQA) gain (docs/benchmarks.md, "Builtin semantic layer").
+bool builtin_leans_lexical(const std::string& query) {
+  ParsedQuery pq = parse_query(query);
+  return pq.identifier_like || pq.words > kStemmedQueryMaxWords;
+}
 
 // The builtin embedder lives in the index; the others are opened from their settings.
 Result<std::unique_ptr<Embedder>> open_embedder(IndexStore& store, const EmbedConfig& c, bool preload) {
@@ -189,7 +198,8 @@ Result<EmbedReport> Engine::embed_uncached(const EmbedOptions& options) {
   }
   if (config.backend == "builtin") {
     bool trained = false;
-    PAMPAX_RETURN_IF_ERROR(train_builtin_if_needed(*store_, options.reembed, &trained));
+    PAMPAX_RETURN_IF_ERROR(train_builtin_if_needed(*store_, options.reembed, &trained,
+                                                   builtin_train_options_from_env()));
   }
   auto embedder = open_embedder(*store_, config, /*preload=*/true);
   if (!embedder.ok()) return embedder.status();
@@ -225,7 +235,11 @@ Result<EmbedReport> Engine::embed_uncached(const EmbedOptions& options) {
   rep.reused = counts->embedded;
   if (options.progress) options.progress->start("embedding", static_cast<uint64_t>(rep.chunks - rep.reused));
 
-  const int batch = std::max(1, options.batch);
+  // Batch 0 (the CLI's default; EmbedOptions' own default is 64): the backend's default. The
+  // builtin embedder costs microseconds per chunk, so
+  // per-batch work (the pending query, a commit) weighs: 1,024 a batch saved 0.7 s CPU of 4 s
+  // on astropy's 28k chunks against 64 (docs/benchmarks.md).
+  const int batch = options.batch > 0 ? options.batch : config.backend == "builtin" ? 1024 : 64;
   int64_t after = 0;
   uint64_t done = 0, bytes = 0;
   for (;;) {
@@ -424,6 +438,9 @@ Result<SearchResponse> Engine::search_uncached(const SearchRequest& req) {
                            ". Use --mode bm25, or add embeddings: pampax index --embed gguf --model FILE.gguf");
       if (configured) resp.warnings.push_back("lexical results only: " + why);
       r.mode = SearchMode::kBm25;
+    } else if (req.mode == SearchMode::kHybrid && req.fusion.empty() && req.vector_weight < 0 &&
+               vectors_model_.rfind("builtin:", 0) == 0 && builtin_leans_lexical(req.query)) {
+      r.mode = SearchMode::kBm25;  // the query strategy above; --fusion/--vector-weight force fusion
     } else {
       if (vectors_missing_ > 0)
         resp.warnings.push_back(std::to_string(vectors_missing_) +

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -35,10 +36,18 @@ class BuiltinEmbedder : public Embedder {
     std::vector<float> vec;  // empty: not in the vocabulary
   };
   Result<const Word*> word(const std::string& term);
+  // A document term as for_each_term gives it (before stemming) -> its word; one lookup per
+  // term occurrence on the indexing path instead of a stem lookup and a word lookup.
+  Result<const Word*> raw_word(std::string_view raw);
 
+  struct SvHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   EmbedderInfo info_;
   BuiltinWordLookup lookup_;
-  std::unordered_map<std::string, Word> cache_;
+  std::unordered_map<std::string, Word> cache_;  // by stem; node addresses are stable
+  std::unordered_map<std::string, const Word*, SvHash, std::equal_to<>> raw_;
 };
 
 }  // namespace pampax

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <thread>
 #include <unordered_map>
@@ -18,34 +19,101 @@ namespace pampax {
 
 void builtin_terms(std::string_view text, bool drop_stop_words,
                    const std::function<void(const std::string&)>& sink) {
-  std::vector<std::string> all, kept;
-  std::unordered_map<std::string, std::string> stems;  // a text repeats its words
+  // Stems are cached per thread across calls (texts share most of their words); the cache is
+  // cleared between calls once it grows past a bound. Node addresses are stable during a call.
+  thread_local std::unordered_map<std::string, std::string> stems;
+  if (stems.size() > (1u << 17)) stems.clear();
+  std::vector<const std::string*> all, kept;
+  std::string t;
   for_each_term(text, [&](std::string_view term, bool, int, int) {
     if (term.size() < 2 || term.size() > 40) return;
     if (std::all_of(term.begin(), term.end(), [](char c) { return c >= '0' && c <= '9'; })) return;
-    std::string t(term);
+    t.assign(term);
     auto it = stems.find(t);
     if (it == stems.end()) it = stems.emplace(t, stemmable(t) ? porter_stem(t) : t).first;
-    all.push_back(it->second);
-    if (!drop_stop_words || !is_stop_word(term)) kept.push_back(it->second);
+    if (!drop_stop_words) {
+      sink(it->second);
+      return;
+    }
+    all.push_back(&it->second);
+    if (!is_stop_word(term)) kept.push_back(&it->second);
   });
-  for (const std::string& t : (drop_stop_words && !kept.empty()) ? kept : all) sink(t);
+  if (!drop_stop_words) return;
+  for (const std::string* s : kept.empty() ? all : kept) sink(*s);
 }
+
+BuiltinTrainOptions builtin_train_options_from_env() {
+  BuiltinTrainOptions o;
+  const char* env = std::getenv("PAMPAX_BUILTIN_TRAIN");
+  if (!env) return o;
+  std::string_view rest(env);
+  while (!rest.empty()) {
+    size_t comma = rest.find(',');
+    std::string_view pair = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (pair.empty()) continue;
+    size_t eq = pair.find('=');
+    std::string key(pair.substr(0, eq));
+    int value = eq == std::string_view::npos ? 0 : std::atoi(std::string(pair.substr(eq + 1)).c_str());
+    int* field = key == "sample" ? &o.sample_chunks : key == "dim" ? &o.dim : key == "vocab" ? &o.max_vocab
+               : key == "min_df" ? &o.min_df : key == "terms" ? &o.max_terms_per_chunk
+               : key == "oversample" ? &o.oversample : key == "power" ? &o.power : nullptr;
+    if (!field || value < (key == "power" || key == "oversample" ? 0 : 1)) {
+      std::fprintf(stderr, "pampax: PAMPAX_BUILTIN_TRAIN: ignoring '%.*s'\n", static_cast<int>(pair.size()),
+                   pair.data());
+      continue;
+    }
+    *field = value;
+  }
+  return o;
+}
+
+namespace {
+
+// out rows [from, to) of m * x (x: k columns). Each row is summed in a fixed order.
+#define PAMPAX_MULTIPLY_ROWS                                          \
+  for (int i = from; i < to; ++i) {                                   \
+    float* o = out + static_cast<size_t>(i) * k;                      \
+    std::fill(o, o + k, 0.0f);                                        \
+    for (int64_t p = m.row_start[i]; p < m.row_start[i + 1]; ++p) {   \
+      const float v = m.val[p];                                       \
+      const float* xr = x + static_cast<size_t>(m.col[p]) * k;        \
+      for (int j = 0; j < k; ++j) o[j] += v * xr[j];                  \
+    }                                                                 \
+  }
+
+void rows_baseline(const SparseMatrix& m, const float* x, int k, float* out, int from, int to) {
+  PAMPAX_MULTIPLY_ROWS
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same loop compiled for AVX2 (8 floats a step). No FMA (not in the target), so the sums are
+// the baseline's bit for bit.
+__attribute__((target("avx2"))) void rows_avx2(const SparseMatrix& m, const float* x, int k, float* out, int from,
+                                               int to) {
+  PAMPAX_MULTIPLY_ROWS
+}
+bool cpu_has_avx2() { return __builtin_cpu_supports("avx2"); }
+#endif
+
+using RowsFn = void (*)(const SparseMatrix&, const float*, int, float*, int, int);
+RowsFn rows_fn() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const RowsFn fn = cpu_has_avx2() ? rows_avx2 : rows_baseline;
+  return fn;
+#else
+  return rows_baseline;
+#endif
+}
+#undef PAMPAX_MULTIPLY_ROWS
+
+}  // namespace
 
 void SparseMatrix::multiply(const float* x, int k, float* out) const {
   // Rows are split between threads; each row is summed by one thread in a fixed order, so the
   // result does not depend on the thread count.
-  auto rows = [&](int from, int to) {
-    for (int i = from; i < to; ++i) {
-      float* o = out + static_cast<size_t>(i) * k;
-      std::fill(o, o + k, 0.0f);
-      for (int64_t p = row_start[i]; p < row_start[i + 1]; ++p) {
-        const float v = val[p];
-        const float* xr = x + static_cast<size_t>(col[p]) * k;
-        for (int j = 0; j < k; ++j) o[j] += v * xr[j];
-      }
-    }
-  };
+  const RowsFn fn = rows_fn();
+  auto rows = [&](int from, int to) { fn(*this, x, k, out, from, to); };
   const int64_t nnz = row_start.empty() ? 0 : row_start[n];
   const int threads = nnz < (1 << 16) ? 1 : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
   if (threads == 1) return rows(0, n);

@@ -55,14 +55,23 @@ void randomized_eigs(const SparseMatrix& m, int k, int oversample, int power, ui
 void jacobi_eigen(std::vector<double> a, int n, std::vector<double>* w, std::vector<double>* v);
 
 struct BuiltinTrainOptions {
-  int dim = 256;
+  // Defaults chosen by cost and CoSQA dev (docs/benchmarks.md): d=128, 1 power iteration,
+  // 6,000 chunks and 32 terms a chunk cost 40% of the first build's CPU for -0.001 hybrid MRR.
+  int sample_chunks = 6000;  // chunks sampled (evenly by id) for training (core/builtin_layer.h)
+  int dim = 128;
   int max_vocab = 20000;   // most frequent terms (by document frequency) with df >= min_df
   int min_df = 2;
-  int max_terms_per_chunk = 64;  // distinct vocabulary terms a chunk adds pairs for (rarest)
+  int max_terms_per_chunk = 32;  // distinct vocabulary terms a chunk adds pairs for (rarest)
   int oversample = 16;
-  int power = 2;
+  int power = 1;
   uint64_t seed = 42;
 };
+
+// The defaults, overridden by $PAMPAX_BUILTIN_TRAIN when set: comma-separated key=value pairs
+// among sample, dim, vocab, min_df, terms, oversample, power (e.g. "dim=128,power=1"). A
+// research knob for the measurements in docs/benchmarks.md, not a user setting: a changed value
+// changes the model id, so the next index re-embeds. Bad pairs are reported on stderr and ignored.
+BuiltinTrainOptions builtin_train_options_from_env();
 
 struct BuiltinModel {
   int dim = 0;

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -200,6 +202,76 @@ TEST(BuiltinModel, TinyCorpusGivesAnEmptyButUsableModel) {
   auto v = e.embed({"alpha beta"}, EmbedRole::kQuery);
   ASSERT_TRUE(v.ok());
   for (float x : *v) EXPECT_EQ(x, 0.0f);
+}
+
+TEST(BuiltinModel, SparseMultiplyMatchesADenseProduct) {
+  // Enough non-zeros (> 65,536) for the threaded split, and k not a multiple of 8 (the AVX2
+  // loop's tail).
+  const int n = 400, k = 19;
+  SparseMatrix m;
+  m.n = n;
+  m.row_start.push_back(0);
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j)
+      if ((i * 7 + j * 3) % 2 == 0 && i != j) {
+        m.col.push_back(j);
+        m.val.push_back(static_cast<float>(std::sin(0.1 * i + 0.2 * j)));
+      }
+    m.row_start.push_back(static_cast<int64_t>(m.col.size()));
+  }
+  ASSERT_GT(m.col.size(), 65536u);
+  std::vector<float> x(static_cast<size_t>(n) * k), out(x.size());
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(std::cos(0.01 * static_cast<double>(i)));
+  m.multiply(x.data(), k, out.data());
+  for (int i = 0; i < n; i += 37)
+    for (int c = 0; c < k; ++c) {
+      double want = 0;
+      for (int64_t p = m.row_start[i]; p < m.row_start[i + 1]; ++p)
+        want += static_cast<double>(m.val[p]) * x[static_cast<size_t>(m.col[p]) * k + c];
+      EXPECT_NEAR(out[static_cast<size_t>(i) * k + c], want, 1e-3) << i << "," << c;
+    }
+  std::vector<float> again(x.size());
+  m.multiply(x.data(), k, again.data());
+  EXPECT_EQ(out, again);  // deterministic
+}
+
+TEST(BuiltinModel, DocumentVectorIsTheIdfWeightedSumOfItsTerms) {
+  BuiltinTrainOptions o;
+  o.dim = 8;
+  BuiltinModel m = train_builtin_model(corpus(), o);
+  BuiltinEmbedder e(m);
+  // The embedder's indexing path looks words up before stemming; it must give the terms of
+  // builtin_terms(text, false), repeats included, and skip unknown ones.
+  const std::string text = "def loadJsonConfig(path): return json.loads(read_file(path)) # 42 x loads";
+  std::vector<double> want(8, 0.0);
+  builtin_terms(text, false, [&](const std::string& t) {
+    auto it = std::lower_bound(m.terms.begin(), m.terms.end(), t);
+    if (it == m.terms.end() || *it != t) return;
+    size_t i = static_cast<size_t>(it - m.terms.begin());
+    for (int c = 0; c < 8; ++c) want[c] += static_cast<double>(m.idf[i]) * m.vectors[i * 8 + c];
+  });
+  double norm = 0;
+  for (double w : want) norm += w * w;
+  ASSERT_GT(norm, 0);
+  for (int rep = 0; rep < 2; ++rep) {  // the second time from the embedder's caches
+    auto v = e.embed({text}, EmbedRole::kDocument);
+    ASSERT_TRUE(v.ok());
+    for (int c = 0; c < 8; ++c) EXPECT_NEAR((*v)[c], want[c] / std::sqrt(norm), 1e-5) << c;
+  }
+}
+
+TEST(BuiltinModel, TrainingOptionsFromTheEnvironment) {
+  ::unsetenv("PAMPAX_BUILTIN_TRAIN");
+  BuiltinTrainOptions d = builtin_train_options_from_env();
+  EXPECT_EQ(d.dim, BuiltinTrainOptions{}.dim);
+  ::setenv("PAMPAX_BUILTIN_TRAIN", "dim=64,power=0,sample=500,terms=-3,bogus=1,,vocab", 1);
+  BuiltinTrainOptions o = builtin_train_options_from_env();
+  ::unsetenv("PAMPAX_BUILTIN_TRAIN");
+  EXPECT_EQ(o.dim, 64);
+  EXPECT_EQ(o.power, 0);
+  EXPECT_EQ(o.sample_chunks, 500);
+  EXPECT_EQ(o.max_terms_per_chunk, d.max_terms_per_chunk);  // invalid values are ignored
+  EXPECT_EQ(o.max_vocab, d.max_vocab);
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ class AssembleCli : public ::testing::Test {
              "  return line.size() > 3 ? 1 : 0;\n"
              "}\n");
     d_.write("docs/guide.md", "# Guide\n\nHow to rotate the session token safely.\n");
-    ProcResult idx = pampax({"index", root(), "-q"});
+    ProcResult idx = pampax({"index", root(), "-q", "--embed", "none"});
     ASSERT_EQ(idx.exit_code, 0) << idx.err;
   }
   std::string root() const { return d_.path().string(); }

@@ -1,6 +1,7 @@
-// The builtin embedder end to end: `pampax index --embed builtin` trains word vectors on the
-// repository and embeds every chunk with them (a plain `pampax index` does not: it is opt-in), hybrid search fuses them with the lexical arm,
-// a killed embedding pass resumes, and `--embed none` turns them off.
+// The builtin embedder end to end: `pampax index` (the default, or `--embed builtin`) trains
+// word vectors on the repository and embeds every chunk with them, hybrid search fuses them with
+// the lexical arm (bug reports and identifiers stay lexical), a killed embedding pass resumes,
+// and `--embed none` turns them off (also on a new index).
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -59,10 +60,7 @@ TEST(Builtin, IndexEmbedsAndHybridUsesIt) {
   TempDir d;
   make_repo(d, 20);
   std::string root = d.path().string();
-  ProcResult plain = pampax({"index", root, "-o", "json"});  // opt-in: no vectors by default
-  ASSERT_EQ(plain.exit_code, 0) << plain.err;
-  EXPECT_FALSE(parse(plain).contains("embeddings"));
-  ProcResult idx = pampax({"index", root, "-o", "json", "--embed", "builtin"});
+  ProcResult idx = pampax({"index", root, "-o", "json"});  // the default embedder
   ASSERT_EQ(idx.exit_code, 0) << idx.err;
   json e = parse(idx)["embeddings"];
   ASSERT_TRUE(e.is_object()) << idx.out;
@@ -97,8 +95,8 @@ TEST(Builtin, IndexEmbedsAndHybridUsesIt) {
   }
   EXPECT_NE(pampax({"search", "login", "-p", root, "--fusion", "max"}).exit_code, 0);
 
-  // Unchanged: nothing is trained or embedded again.
-  idx = pampax({"index", root, "-o", "json"});
+  // Unchanged: nothing is trained or embedded again (also when asked for by name).
+  idx = pampax({"index", root, "-o", "json", "--embed", "builtin"});
   ASSERT_EQ(idx.exit_code, 0) << idx.err;
   e = parse(idx)["embeddings"];
   EXPECT_EQ(e["model"], model);
@@ -126,6 +124,57 @@ TEST(Builtin, IndexEmbedsAndHybridUsesIt) {
   idx = pampax({"index", root, "-o", "json", "--embed", "builtin"});
   ASSERT_EQ(idx.exit_code, 0) << idx.err;
   EXPECT_EQ(parse(idx)["embeddings"]["backend"], "builtin");
+}
+
+TEST(Builtin, EmbedNoneOnANewIndexStaysLexical) {
+  TempDir d;
+  make_repo(d, 5);
+  std::string root = d.path().string();
+  ProcResult idx = pampax({"index", root, "-o", "json", "--embed", "none"});
+  ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  EXPECT_FALSE(parse(idx).contains("embeddings"));
+  d.write("src/extra.py", "def extra():\n    return 1\n");
+  idx = pampax({"index", root, "-o", "json"});  // the choice is remembered
+  ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  EXPECT_FALSE(parse(idx).contains("embeddings"));
+  EXPECT_EQ(count(d.path(), "SELECT count(*) FROM embeddings"), 0);
+  EXPECT_EQ(count(d.path(), "SELECT count(*) FROM builtin_words"), 0);
+  ProcResult h = pampax({"search", "login token", "-p", root, "-o", "json"});
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  EXPECT_EQ(parse(h)["mode"], "bm25");
+}
+
+TEST(Builtin, BugReportsAndIdentifiersStayLexical) {
+  TempDir d;
+  make_repo(d, 20);
+  std::string root = d.path().string();
+  ASSERT_EQ(pampax({"index", root}).exit_code, 0);
+  std::string report = "When I refresh the login token of a user whose session expired the store";
+  for (int i = 0; i < 6; ++i) report += " keeps returning the old token and the password check fails again";
+  auto ranked = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"search", report, "-p", root, "-o", "json", "-n", "20"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ProcResult r = pampax(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    json j = parse(r);
+    std::vector<std::string> ids;
+    for (const json& h : j["results"]) ids.push_back(h["path"].get<std::string>() + ":" + h["start_line"].dump());
+    return std::make_pair(j["mode"].get<std::string>(), ids);
+  };
+  // More than 40 words: the lexical arm alone, exactly the bm25 ranking.
+  auto hybrid = ranked({}), bm25 = ranked({"--mode", "bm25"});
+  EXPECT_EQ(hybrid.first, "bm25");
+  EXPECT_FALSE(hybrid.second.empty());
+  EXPECT_EQ(hybrid.second, bm25.second);
+  // An explicit weight asks for fusion anyway.
+  EXPECT_EQ(ranked({"--vector-weight", "0.5"}).first, "hybrid");
+  // A single identifier stays lexical; a short question is hybrid.
+  ProcResult id = pampax({"search", "refresh_token", "-p", root, "-o", "json"});
+  ASSERT_EQ(id.exit_code, 0) << id.err;
+  EXPECT_EQ(parse(id)["mode"], "bm25");
+  ProcResult q = pampax({"search", "how do users log in", "-p", root, "-o", "json"});
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_EQ(parse(q)["mode"], "hybrid");
 }
 
 TEST(Builtin, KilledEmbeddingResumes) {

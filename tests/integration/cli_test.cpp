@@ -84,7 +84,7 @@ TEST(Cli, IndexInfoAndSearchJson) {
 TEST(Cli, QueryFromPositionalFileAndStdin) {
   TempDir d;
   make_repo(d);
-  ASSERT_EQ(pampax({"index", d.path().string()}).exit_code, 0);
+  ASSERT_EQ(pampax({"index", d.path().string(), "--embed", "none"}).exit_code, 0);
   d.write("query.txt", "When I call parseRequestLine with an empty line the HttpServer crashes.\n");
   std::vector<ProcResult> runs = {
       pampax({"search", "parseRequestLine", "-p", d.path().string(), "-o", "json"}),
@@ -104,7 +104,7 @@ TEST(Cli, QueryFromPositionalFileAndStdin) {
 TEST(Cli, FiltersNarrowResults) {
   TempDir d;
   make_repo(d);
-  ASSERT_EQ(pampax({"index", d.path().string()}).exit_code, 0);
+  ASSERT_EQ(pampax({"index", d.path().string(), "--embed", "none"}).exit_code, 0);
   auto paths = [&](std::vector<std::string> extra) {
     std::vector<std::string> args = {"search", "session token", "-p", d.path().string(), "-o", "json"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -126,7 +126,7 @@ TEST(Cli, FiltersNarrowResults) {
 TEST(Cli, UpdateProcessesOnlyChanges) {
   TempDir d;
   make_repo(d);
-  ASSERT_EQ(pampax({"index", d.path().string()}).exit_code, 0);
+  ASSERT_EQ(pampax({"index", d.path().string(), "--embed", "none"}).exit_code, 0);
   // Nothing changed: nothing indexed.
   json none = parse(pampax({"update", d.path().string(), "-o", "json"}));
   EXPECT_EQ(none["files_indexed"], 0);
@@ -157,7 +157,7 @@ TEST(Cli, SkipsBinaryHugeAndKeepsInvalidUtf8) {
   d.write("blob.bin", std::string("\x7f" "ELF\0\0\0binary", 13));
   d.write("huge.txt", std::string(2 << 20, 'a'));
   d.write("latin1.c", "/* caf\xe9 */ int na\xefve_counter(void) { return 1; }\n");
-  ProcResult r = pampax({"index", d.path().string(), "-o", "json"});
+  ProcResult r = pampax({"index", d.path().string(), "-o", "json", "--embed", "none"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   json j = parse(r);
   std::map<std::string, std::string> skipped;

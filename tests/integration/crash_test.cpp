@@ -351,6 +351,7 @@ Scenario lexical() {
   Scenario s;
   s.name = "lexical";
   s.files = 1200;
+  s.embed_flags = {"--embed", "none"};  // the builtin vectors are on by default
   s.queries = {"cache token", "find session", "return input map", "refund coupon ledger"};
   s.second_aim = Aim::kAfterParsing;
   s.default_trials = 10;

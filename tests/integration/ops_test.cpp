@@ -33,7 +33,9 @@ void make_repo(const TempDir& d) {
 }
 
 std::string index_repo(const TempDir& d) {
-  ProcResult r = pampax({"index", d.path().string(), "-q"});
+  // Lexical: these tests count the embedding cache and expect vector search to be unavailable
+  // (the builtin vectors are on by default).
+  ProcResult r = pampax({"index", d.path().string(), "-q", "--embed", "none"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return d.path().string();
 }
