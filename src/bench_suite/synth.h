@@ -30,8 +30,8 @@ struct SynthReport {
 // kInvalidArgument for files < 1 or a non-empty dir; kIoError when a file cannot be written.
 Result<SynthReport> generate_repository(const std::filesystem::path& dir, const SynthOptions& opt);
 
-// Natural-language queries answered by every generated tree of >= 50 files (their words are
-// the generator's vocabulary).
+// Natural-language queries built from the generator's vocabulary, so that generated trees
+// hold answers to them (tests/bench_suite/synth_test.cpp checks an 80-file tree).
 const std::vector<std::string>& synthetic_nl_queries();
 
 }  // namespace pampax::bench
