@@ -105,7 +105,7 @@ int cmd_index(const Common& c, bool update, const IndexArgs& a) {
   const IndexReport& rep = *r;
   // Embeddings: with --embed, or the embedder the index remembers, or on an index that never
   // chose one the builtin embedder (the default: +46% of lexical indexing CPU, CoSQA dev MRR
-  // 0.355 -> 0.388, SWE-bench Lite unchanged; docs/benchmarks.md). `--embed none` opts out.
+  // 0.355 -> 0.390, SWE-bench Lite unchanged; docs/benchmarks.md). `--embed none` opts out.
   if (a.embed.empty() && !a.no_embed && !(*engine)->store().meta("embed_config"))
     embed_cfg->backend = "builtin";
   std::optional<EmbedReport> emb;
