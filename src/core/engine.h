@@ -74,7 +74,8 @@ struct EmbedOptions {
   // there is none). A different model than the index's vectors were made with is re-embedded.
   EmbedConfig config;
   bool reembed = false;        // drop this model's vectors and compute them again
-  int batch = 64;              // chunks per embed() call and per write transaction
+  int batch = 64;              // chunks per embed() call and per write transaction; <= 0: the
+                               // backend's default (1,024 for builtin, 64 otherwise)
   ProgressSink* progress = nullptr;
   const std::atomic<bool>* cancel = nullptr;  // as IndexOptions::cancel: stops between batches
 };

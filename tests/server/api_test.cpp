@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <chrono>
 #include <sstream>
 #include <thread>
 
@@ -341,21 +342,41 @@ double sample(const std::string& text, const std::string& series) {
 TEST_F(ApiTest, MetricsRecordHttpRequestsAndPassPromtool) {
   for (int i = 0; i < 3; ++i) ASSERT_EQ(c().Get("/api/search?q=invoice")->status, 200);
   ASSERT_EQ(c().Get("/api/chunk?id=987654")->status, 404);
+  // A request is recorded after its response has been sent, so the last search may land a
+  // moment after the client has its answer: read /metrics until it shows (at most ~5 s).
+  const std::string search_count =
+      "pampax_operation_duration_ms_count{operation=\"http_api_search\",cache_hit=\"false\"}";
+  const std::string chunk_count =
+      "pampax_operation_duration_ms_count{operation=\"http_api_chunk\",cache_hit=\"false\"}";
+  auto recorded = [&](const std::string& body) {
+    return sample(body, search_count) >= 3 && sample(body, chunk_count) >= 1;
+  };
   auto r = c().Get("/metrics");
+  for (int attempt = 0; r && r->status == 200 && !recorded(r->body) && attempt < 250; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    r = c().Get("/metrics");
+  }
   ASSERT_TRUE(r);
   ASSERT_EQ(r->status, 200);
   EXPECT_EQ(r->get_header_value("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
   const std::string& text = r->body;
   // The three searches were timed (the index keeps earlier test cases' requests as well).
-  double searches = sample(text, "pampax_operation_duration_ms_count{operation=\"http_api_search\",cache_hit=\"false\"}");
-  EXPECT_GE(searches, 3) << text;
-  EXPECT_GE(sample(text, "pampax_operation_duration_ms_count{operation=\"http_api_chunk\",cache_hit=\"false\"}"), 1);
+  EXPECT_GE(sample(text, search_count), 3) << text;
+  EXPECT_GE(sample(text, chunk_count), 1);
   EXPECT_GE(sample(text, "pampax_operation_duration_ms_count{operation=\"search\",cache_hit=\"false\"}") +
                 sample(text, "pampax_operation_duration_ms_count{operation=\"search\",cache_hit=\"true\"}"),
             1);
   // This /metrics request is recorded after it is answered: the next one shows it.
-  auto r2 = c().Get("/metrics");
-  EXPECT_GE(sample(r2->body, "pampax_operation_duration_ms_count{operation=\"http_metrics\",cache_hit=\"false\"}"), 1);
+  const std::string metrics_count =
+      "pampax_operation_duration_ms_count{operation=\"http_metrics\",cache_hit=\"false\"}";
+  double metrics_seen = 0;
+  for (int attempt = 0; attempt < 250 && metrics_seen < 1; ++attempt) {
+    auto r2 = c().Get("/metrics");
+    ASSERT_TRUE(r2);
+    metrics_seen = sample(r2->body, metrics_count);
+    if (metrics_seen < 1) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_GE(metrics_seen, 1);
 
   ASSERT_TRUE(std::filesystem::exists("/usr/bin/promtool"))
       << "promtool is missing: run scripts/bootstrap (Debian package prometheus)";
