@@ -45,6 +45,18 @@ std::string xml_escape(std::string_view s) {
   return out;
 }
 
+// The opening of a plot: <svg> of the plot width and `height`, its title element, a white
+// background and the title drawn at the top left.
+static std::string svg_open(const char* cls, double height, const std::string& title) {
+  return "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"" + std::string(cls) + "\" width=\"" +
+         num(kWidth) + "\" height=\"" + num(height) + "\" viewBox=\"0 0 " + num(kWidth) + " " +
+         num(height) + "\" role=\"img\" font-family=\"sans-serif\" font-size=\"12\">\n" +
+         "<title>" + xml_escape(title) + "</title>\n" + "<rect x=\"0\" y=\"0\" width=\"" +
+         num(kWidth) + "\" height=\"" + num(height) + "\" fill=\"#ffffff\"/>\n" + "<text x=\"" +
+         num(kLeft) + "\" y=\"24\" font-size=\"15\" font-weight=\"bold\">" + xml_escape(title) +
+         "</text>\n";
+}
+
 std::string format_ms_tick(double ms) {
   char buf[32];
   if (ms >= 1000) std::snprintf(buf, sizeof buf, "%g s", ms / 1000);
@@ -79,14 +91,7 @@ std::string svg_distribution_plot(const std::string& title, const std::vector<Di
   size_t nrows = std::max<size_t>(rows.size(), 1);
   double height = kTop + kRowH * static_cast<double>(nrows) + kBottom;
   std::string s;
-  s += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"dist\" width=\"" + num(kWidth) +
-       "\" height=\"" + num(height) + "\" viewBox=\"0 0 " + num(kWidth) + " " + num(height) +
-       "\" role=\"img\" font-family=\"sans-serif\" font-size=\"12\">\n";
-  s += "<title>" + xml_escape(title) + "</title>\n";
-  s += "<rect x=\"0\" y=\"0\" width=\"" + num(kWidth) + "\" height=\"" + num(height) +
-       "\" fill=\"#ffffff\"/>\n";
-  s += "<text x=\"" + num(kLeft) + "\" y=\"24\" font-size=\"15\" font-weight=\"bold\">" +
-       xml_escape(title) + "</text>\n";
+  s += svg_open("dist", height, title);
   double axis_y = kTop + kRowH * static_cast<double>(nrows);
   // Decade grid lines and labels.
   for (int d = d0; d <= d1; ++d) {
@@ -189,14 +194,7 @@ std::string svg_bar_chart(const std::string& title, const std::string& unit, con
   const double plot_w = kWidth - kLeft - kRight - kValueRoom;
   double height = kTop + (kBarH + kGap) * static_cast<double>(std::max<size_t>(bars.size(), 1)) + 16;
   std::string s;
-  s += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"bars\" width=\"" + num(kWidth) +
-       "\" height=\"" + num(height) + "\" viewBox=\"0 0 " + num(kWidth) + " " + num(height) +
-       "\" role=\"img\" font-family=\"sans-serif\" font-size=\"12\">\n";
-  s += "<title>" + xml_escape(title) + "</title>\n";
-  s += "<rect x=\"0\" y=\"0\" width=\"" + num(kWidth) + "\" height=\"" + num(height) +
-       "\" fill=\"#ffffff\"/>\n";
-  s += "<text x=\"" + num(kLeft) + "\" y=\"24\" font-size=\"15\" font-weight=\"bold\">" +
-       xml_escape(title) + "</text>\n";
+  s += svg_open("bars", height, title);
   if (bars.empty()) s += "<text x=\"" + num(kLeft) + "\" y=\"" + num(kTop + 14) + "\">no data</text>\n";
   for (size_t i = 0; i < bars.size(); ++i) {
     const Bar& b = bars[i];

@@ -434,13 +434,8 @@ ToolDef get_code_chunk_tool() {
       std::string path;
       if (by_id) {
         int64_t id = a["id"].get<int64_t>();
-        auto c = e.store().get_chunk(id);
-        if (!c.ok()) {
-          if (c.status().code() == Code::kNotFound)
-            return NotFound("no chunk with id " + std::to_string(id) +
-                            " (ids change when files are re-indexed: search again)");
-          return c.status();
-        }
+        auto c = views::chunk_by_id(e, id);
+        if (!c.ok()) return c.status();
         path = c->path;
         out["id"] = id;
         out["kind"] = c->kind;

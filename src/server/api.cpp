@@ -271,13 +271,8 @@ void api_chunk(mcp::Workspace& ws, const httplib::Request& req, httplib::Respons
   if (!args.ok()) return send_args_error(res, args.status());
   const int64_t id = views::arg_int(*args, "id", 0);
   with_engine(ws, res, [&](Engine& e) -> Result<json> {
-    auto c = e.store().get_chunk(id);
-    if (!c.ok()) {
-      if (c.status().code() == Code::kNotFound)
-        return NotFound("no chunk with id " + std::to_string(id) +
-                        " (ids change when files are re-indexed: search again)");
-      return c.status();
-    }
+    auto c = views::chunk_by_id(e, id);
+    if (!c.ok()) return c.status();
     auto slice = e.read_file(c->path, c->start_line, c->end_line);
     if (!slice.ok()) return slice.status();
     return json{{"id", c->id},

@@ -206,6 +206,14 @@ json bundle_json(const Bundle& b) {
           {"warnings", b.warnings}};
 }
 
+Result<ChunkRow> chunk_by_id(Engine& e, int64_t id) {
+  auto c = e.store().get_chunk(id);
+  if (!c.ok() && c.status().code() == Code::kNotFound)
+    return NotFound("no chunk with id " + std::to_string(id) +
+                    " (ids change when files are re-indexed: search again)");
+  return c;
+}
+
 Result<std::vector<SymbolRow>> find_symbols(Engine& e, const std::string& name,
                                             const std::string& match, const std::string& kind,
                                             const SearchFilters& f, int limit, std::string* used) {

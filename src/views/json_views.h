@@ -66,4 +66,8 @@ Result<std::vector<SymbolRow>> find_symbols(Engine& e, const std::string& name,
                                             const SearchFilters& filters, int limit,
                                             std::string* used);
 
+// The chunk with this id. Errors: kNotFound with a message that says ids change on re-index;
+// store errors as they are.
+Result<ChunkRow> chunk_by_id(Engine& e, int64_t id);
+
 }  // namespace pampax::views
