@@ -1,4 +1,5 @@
 #include "app/cmd_ops.h"
+#include "util/utc_time.h"
 
 #include <CLI/CLI.hpp>
 #include <chrono>
@@ -29,15 +30,6 @@ int fail(const Status& st) { return fail_status(st); }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-std::string utc_stamp() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
 }
 
 json number_or_null(double v) { return v < 0 ? json(nullptr) : json(v); }
@@ -220,7 +212,7 @@ int OpsCommands::State::run_db() {
   }
 
   // backup
-  std::string dest = to.empty() ? (e.root() / ".pampax" / ("backup-" + utc_stamp() + ".db")).string() : to;
+  std::string dest = to.empty() ? (e.root() / ".pampax" / ("backup-" + utc_time("%Y%m%dT%H%M%SZ") + ".db")).string() : to;
   OperationTimer timer(e.metrics(), "db_backup");
   Status st = store.backup_to(dest);
   timer.finish(false, !st.ok());

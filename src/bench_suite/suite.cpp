@@ -1,4 +1,5 @@
 #include "bench_suite/suite.h"
+#include "util/utc_time.h"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -171,15 +172,6 @@ OpResult make_op(std::string name, std::string description) {
 }
 
 void finish_op(OpResult& op) { op.summary = summarize(op.samples_ms); }
-
-std::string utc_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 class Logger {
  public:
@@ -519,7 +511,7 @@ Result<BenchReport> run_bench(const BenchOptions& o) {
   Logger log(o.log);
   BenchReport rep;
   rep.version = PAMPAX_VERSION;
-  rep.started_utc = utc_now();
+  rep.started_utc = utc_time("%Y-%m-%dT%H:%M:%SZ");
   rep.cores = static_cast<int>(std::thread::hardware_concurrency());
   double la[1] = {0};
   if (getloadavg(la, 1) == 1) rep.load_average = la[0];

@@ -1,4 +1,5 @@
 #include "core/indexer.h"
+#include "util/utc_time.h"
 #include "embed/embed_text.h"
 #include "search/expansion.h"
 #include "search/lexical.h"
@@ -161,13 +162,6 @@ class OutcomeQueue {
   std::deque<Outcome> q_;
   bool closed_ = false;
 };
-
-std::string iso_now() {
-  std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
-  return buf;
-}
 
 }  // namespace
 
@@ -433,7 +427,7 @@ Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& sto
   PAMPAX_RETURN_IF_ERROR(maybe_rebuild_hot_terms(store, *counts, threads, opt.train_expansions));
   report.hot_terms_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - hot_t0).count();
-  PAMPAX_RETURN_IF_ERROR(store.set_meta("last_update", iso_now()));
+  PAMPAX_RETURN_IF_ERROR(store.set_meta("last_update", utc_time("%Y-%m-%dT%H:%M:%SZ")));
   PAMPAX_RETURN_IF_ERROR(store.set_meta("pampax_version", PAMPAX_VERSION));
   std::sort(report.skipped.begin(), report.skipped.end(),
             [](const SkipNote& a, const SkipNote& b) { return a.path < b.path; });
