@@ -237,7 +237,7 @@ int cmd_info(const Common& c) {
 struct SearchArgs {
   std::string query, query_file, lang, glob, kind, mode = "hybrid", group_by = "none", fusion;
   int limit = 10;
-  bool explain = false, no_boosts = false, expand = false, no_cache = false;
+  bool explain = false, no_boosts = false, expand = false, no_cache = false, literal = false;
   std::string rerank, rerank_model, rerank_url, rerank_api = "cohere";
   int rerank_top = 50;
   std::string pack;                            // context pack (app/cmd_assemble.h)
@@ -301,6 +301,7 @@ int cmd_search(const Common& c, SearchArgs a) {
   }
   req.boosts = !a.no_boosts;
   req.expand = a.expand;
+  req.rewrite = !a.literal;
   req.fusion = a.fusion;
   req.vector_weight = a.vector_weight;
   if (a.group_by == "file") req.group_by = GroupBy::kFile;
@@ -347,6 +348,13 @@ int cmd_search(const Common& c, SearchArgs a) {
   auto resp = search_in_scope(**engine, req, scope->scope);
   if (!resp.ok()) return fail(resp.status());
   for (const std::string& w : resp->warnings) std::fprintf(stderr, "pampax: warning: %s\n", w.c_str());
+  if (c.output != "json") {
+    for (const SpellingCorrection& s : resp->corrections)
+      std::fprintf(stderr, "pampax: note: '%s' is not in the index; searched '%s' (--literal: as typed)\n",
+                   s.typed.c_str(), s.searched.c_str());
+    for (const std::string& l : resp->languages)
+      std::fprintf(stderr, "pampax: note: '%s' taken as a language hint, not a search word\n", l.c_str());
+  }
   const std::vector<SearchHit>* r = &resp->hits;
   if (c.output == "json") {
     json results = json::array();
@@ -359,6 +367,7 @@ int cmd_search(const Common& c, SearchArgs a) {
               {"group_by", a.group_by},
               {"warnings", resp->warnings},
               {"results", results}};
+    views::add_rewrite_json(j, *resp);
     std::cout << dump(j) << "\n";
     return 0;
   }
@@ -476,6 +485,12 @@ int run_cli(int argc, char** argv) {
   search->add_flag("--no-boosts", sa.no_boosts,
                    "Rank by the arms' fused scores alone: no file-class priors, symbol or path "
                    "boosts (for comparisons)");
+  search->add_flag("--literal", sa.literal,
+                   "Search the words as typed. By default a question (up to 40 words) is "
+                   "rewritten: a language it names (\"python ...\") ranks that language's code "
+                   "first instead of matching the word, and a word the index does not contain "
+                   "is replaced by the indexed word one typo away (both are reported: JSON "
+                   "language_hint and corrections, or a note on stderr)");
   search->add_flag("--expand", sa.expand,
                    "Experimental: add code terms that the repository's doc comments associate "
                    "with the query's words (off by default: it did not help on CoSQA)");

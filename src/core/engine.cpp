@@ -492,10 +492,13 @@ Result<SearchResponse> Engine::search_uncached(const SearchRequest& req) {
   else if (builtin && fusion == "minmax") so.fusion.vector_weight = kBuiltinVectorWeight;
   Searcher searcher(*store_, std::move(arm), std::move(so));
   trace_point("search: start");
-  auto hits = searcher.search(r);
+  QueryRewrite rewrite;
+  auto hits = searcher.search(r, &rewrite);
   trace_point("search: done");
   if (!hits.ok()) return hits.status();
   resp.hits = std::move(hits).value();
+  resp.languages = std::move(rewrite.languages);
+  resp.corrections = std::move(rewrite.corrections);
   return resp;
 }
 

@@ -13,6 +13,7 @@
 #include "embed/reranker.h"
 #include "parse/chunker.h"
 #include "scan/walker.h"
+#include "search/query_rewrite.h"
 #include "search/types.h"
 #include "store/index_store.h"
 #include "util/progress.h"
@@ -94,6 +95,9 @@ struct SearchResponse {
   std::vector<SearchHit> hits;
   SearchMode mode = SearchMode::kHybrid;  // what actually ran (hybrid without vectors: bm25)
   std::vector<std::string> warnings;      // e.g. vectors incomplete, embedder unavailable
+  // How the question was rewritten (search/query_rewrite.h); empty when it was searched as typed.
+  std::vector<std::string> languages;          // language names taken as a hint, not a term
+  std::vector<SpellingCorrection> corrections;  // unknown words and what was searched instead
 };
 
 class Engine {

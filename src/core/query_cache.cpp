@@ -11,7 +11,7 @@ namespace pampax {
 
 // A field added to SearchRequest changes what a search returns: add it to
 // query_cache_request() below, then update this size (x86-64 / arm64 layout).
-static_assert(sizeof(SearchRequest) == 368,
+static_assert(sizeof(SearchRequest) == 376,
               "SearchRequest changed: add the new field to query_cache_request()");
 
 namespace {
@@ -81,12 +81,13 @@ struct Reader {
   }
 };
 
-constexpr uint64_t kFormat = 1;
+constexpr uint64_t kFormat = 2;  // 2: language hints and spelling corrections
 
 }  // namespace
 
 std::string query_cache_request(const SearchRequest& r, const std::string& embedder) {
-  std::string s = "pampax-query-cache 1\n";
+  // Version 2: questions are rewritten (search/query_rewrite.h); answers of 1 are not reused.
+  std::string s = "pampax-query-cache 2\n";
   auto field = [&](std::string_view name, std::string_view value) {
     s += name;
     s += '=';
@@ -104,6 +105,7 @@ std::string query_cache_request(const SearchRequest& r, const std::string& embed
   field("group_by", r.group_by == GroupBy::kFile ? "file" : "none");
   field("boosts", r.boosts ? "1" : "0");
   field("expand", r.expand ? "1" : "0");
+  field("rewrite", r.rewrite ? "1" : "0");
   field("fusion", r.fusion);
   char weight[32];
   std::snprintf(weight, sizeof weight, "%a", r.vector_weight);  // exact (hex float)
@@ -118,6 +120,13 @@ std::string encode_response(const SearchResponse& r) {
   put_u64(s, static_cast<uint64_t>(r.mode));
   put_u64(s, r.warnings.size());
   for (const std::string& w : r.warnings) put_str(s, w);
+  put_u64(s, r.languages.size());
+  for (const std::string& l : r.languages) put_str(s, l);
+  put_u64(s, r.corrections.size());
+  for (const SpellingCorrection& c : r.corrections) {
+    put_str(s, c.typed);
+    put_str(s, c.searched);
+  }
   put_u64(s, r.hits.size());
   for (const SearchHit& h : r.hits) {
     put_u64(s, static_cast<uint64_t>(h.chunk_id));
@@ -151,6 +160,13 @@ Result<SearchResponse> decode_response(std::string_view data) {
   if (mode > static_cast<uint64_t>(SearchMode::kSymbol)) return Corrupt("query cache entry damaged");
   r.mode = static_cast<SearchMode>(mode);
   for (uint64_t n = in.u64(); in.ok && n > 0; --n) r.warnings.push_back(in.str());
+  for (uint64_t n = in.u64(); in.ok && n > 0; --n) r.languages.push_back(in.str());
+  for (uint64_t n = in.u64(); in.ok && n > 0; --n) {
+    SpellingCorrection c;
+    c.typed = in.str();
+    c.searched = in.str();
+    r.corrections.push_back(std::move(c));
+  }
   uint64_t hits = in.u64();
   if (!in.ok || hits > data.size()) return Corrupt("query cache entry damaged");
   r.hits.reserve(hits);

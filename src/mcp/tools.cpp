@@ -268,15 +268,16 @@ ToolDef search_code_tool() {
                 {"snippet", {{"type", "string"}}},
                 {"file_hits", {{"type", "integer"}}}}},
               {"required", json::array({"id", "path", "start_line", "end_line", "score"})}};
-  t.output_schema = out_schema(
-      {{"query", {{"type", "string"}}},
+  json search_props = {{"query", {{"type", "string"}}},
        {"mode", {{"type", "string"}}},
        {"offset", {{"type", "integer"}}},
        {"results", {{"type", "array"}, {"items", hit}}},
        {"next_cursor", {{"type", "string"}, {"description", "pass as cursor for the next page"}}},
        {"truncated", {{"type", "boolean"},
                       {"description", "true when the token cap cut this page short"}}},
-       {"warnings", {{"type", "array"}, {"items", {{"type", "string"}}}}}},
+       {"warnings", {{"type", "array"}, {"items", {{"type", "string"}}}}}};
+  search_props.update(views::rewrite_schema_properties());
+  t.output_schema = out_schema(std::move(search_props),
       {"query", "mode", "offset", "results", "truncated", "warnings"});
   t.annotations = {{"readOnlyHint", true}, {"idempotentHint", true}, {"openWorldHint", false}};
   t.run = [](const json& a, ToolContext& ctx) -> Result<ToolOutput> {
@@ -324,6 +325,7 @@ ToolDef search_code_tool() {
                 {"results", json::array()},
                 {"truncated", false},
                 {"warnings", resp.warnings}};
+    views::add_rewrite_json(out, resp);
     size_t used = json_tokens(out) + 60;  // + the next_cursor and the text's frame
     std::string text;
     int64_t shown = 0;

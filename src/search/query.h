@@ -23,6 +23,7 @@ struct ParsedQuery {
   bool identifier_like = false;  // a single identifier-ish token ("getUserName", "foo_bar")
   int words = 0;                 // whole words in the text
   bool stemmed = false;          // plain words were put in stem form
+  std::vector<std::string> languages;  // languages the query named (search/query_rewrite.h)
 };
 
 // Long texts (more than kStemmedQueryMaxWords words: bug reports, stack traces) keep their

@@ -134,6 +134,8 @@ void rank_hits(std::vector<SearchHit>& hits, const ParsedQuery& q, const RankerO
            (q.stemmed && terms.count(query_form(stem, false, !split_identifier(stem).empty())))))
         boost("path-match", o.path_match);
     }
+    if (std::find(q.languages.begin(), q.languages.end(), h.lang) != q.languages.end())
+      boost("language-hint", o.language_hint);
     h.score = score;
   }
   std::stable_sort(hits.begin(), hits.end(), [](const SearchHit& a, const SearchHit& b) {

@@ -25,6 +25,7 @@ struct RankerOptions {
   double symbol_exact = 1.5;     // the chunk's symbol name is a query identifier
   double symbol_partial = 1.2;   // every part of the symbol name is among the query terms
   double path_match = 1.2;       // the file's stem is a query term
+  double language_hint = 1.2;    // the chunk is in a language the query named ("python ...")
   // GroupBy::kFile: a file scores its best chunk plus file_decay^i times its i-th next best.
   double file_decay = 0.3;
   int file_chunks = 3;           // chunks per file that count

@@ -40,13 +40,23 @@ std::vector<ArmHit> to_arm(const std::vector<FtsHit>& hits) {
 
 }  // namespace
 
-Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req) {
+Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req, QueryRewrite* rewrite) {
   const int limit = std::max(1, req.limit);
   int pool = std::max(o_.min_pool, 3 * limit);
   if (req.group_by == GroupBy::kFile) pool = std::max(o_.file_pool, 20 * limit);
   pool = std::min(pool, 2000);
   if (o_.rerank) pool = std::max(pool, std::min(req.rerank_top, 2000));
-  ParsedQuery q = parse_query(req.query);
+  QueryRewrite rw;
+  rw.text = req.query;
+  if (req.rewrite && req.mode != SearchMode::kSymbol) {
+    rw = language_hints(req.query);
+    PAMPAX_RETURN_IF_ERROR(correct_spelling(&rw, [this](const std::vector<std::string>& terms) {
+      return store_.term_doc_counts(terms);
+    }));
+  }
+  if (rewrite) *rewrite = rw;
+  ParsedQuery q = parse_query(rw.text);
+  q.languages = rw.languages;
   if (q.terms.empty() && req.mode != SearchMode::kVector)
     return InvalidArgument("the query has no searchable words");
 
@@ -83,7 +93,7 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req) {
     } else {
       if (req.query.find_first_not_of(" \t\r\n") == std::string::npos)
         return InvalidArgument("the query is empty");
-      auto r = vector_(req.query, req.filters, pool);
+      auto r = vector_(rw.text, req.filters, pool);
       if (!r.ok()) return r.status();
       vec = std::move(r).value();
     }
@@ -139,7 +149,7 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req) {
   } else {
     RankerOptions none = o_.ranker;
     none.priors = false;
-    none.symbol_exact = none.symbol_partial = none.path_match = 1.0;
+    none.symbol_exact = none.symbol_partial = none.path_match = none.language_hint = 1.0;
     rank_hits(hits, q, none);
   }
   if (req.group_by == GroupBy::kFile) hits = group_by_file(hits, o_.ranker);

@@ -8,6 +8,7 @@
 
 #include "search/fusion.h"
 #include "search/lexical.h"
+#include "search/query_rewrite.h"
 #include "search/ranker.h"
 #include "search/rerank.h"
 #include "search/types.h"
@@ -38,7 +39,8 @@ class Searcher {
 
   // Errors: kInvalidArgument for a query without searchable words (or an empty query in any
   // mode), kFailedPrecondition for vector mode without vectors.
-  Result<std::vector<SearchHit>> search(const SearchRequest& req);
+  // `rewrite`, when given, receives how the query was rewritten (search/query_rewrite.h).
+  Result<std::vector<SearchHit>> search(const SearchRequest& req, QueryRewrite* rewrite = nullptr);
 
  private:
   IndexStore& store_;

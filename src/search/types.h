@@ -41,6 +41,10 @@ struct SearchRequest {
   // "rrf", "weighted", "minmax" (search/fusion.h). vector_weight < 0: the default.
   std::string fusion;
   double vector_weight = -1;
+  // Questions (short queries) are rewritten before searching (search/query_rewrite.h):
+  // language names become a language hint, unknown words are spelling-corrected. false:
+  // search the words as typed.
+  bool rewrite = true;
 };
 
 // Why a hit is where it is. Ranks are 1-based; 0 means the arm did not return the chunk.

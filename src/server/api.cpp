@@ -241,12 +241,14 @@ void api_search(mcp::Workspace& ws, const httplib::Request& req, httplib::Respon
     json results = json::array();
     const bool grouped = sreq->group_by == GroupBy::kFile;
     for (const SearchHit& h : r->hits) results.push_back(views::search_hit_json(h, grouped, explain));
-    return json{{"query", sreq->query},
+    json out = {{"query", sreq->query},
                 {"mode", search_mode_name(r->mode)},
                 {"group_by", grouped ? "file" : "none"},
                 {"results", std::move(results)},
                 {"warnings", r->warnings},
                 {"took_ms", ms_since(t0)}};
+    views::add_rewrite_json(out, *r);
+    return out;
   });
 }
 

@@ -335,6 +335,31 @@ Result<int64_t> IndexStore::term_doc_count(const std::string& term) {
   return n;
 }
 
+Result<std::vector<int64_t>> IndexStore::term_doc_counts(const std::vector<std::string>& terms) {
+  std::vector<int64_t> out;
+  out.reserve(terms.size());
+  if (terms.empty()) return out;
+  Stmt mk = db_->must_prepare(
+      "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pampax_vocab USING fts5vocab(main, chunks_fts, row)");
+  PAMPAX_RETURN_IF_ERROR(mk.run());
+  Stmt q = db_->must_prepare("SELECT doc FROM temp.pampax_vocab WHERE term = ?1");
+  for (const std::string& t : terms) {
+    auto hot = hot_term(t);
+    if (!hot.ok()) return hot.status();
+    if (*hot) {
+      out.push_back((*hot)->df);
+      continue;
+    }
+    q.reset();
+    q.bind(1, t);
+    int64_t n = 0;
+    if (q.step()) n = q.col_int(0);
+    if (!q.last_status().ok()) return q.last_status();
+    out.push_back(n);
+  }
+  return out;
+}
+
 namespace {
 
 std::string pack_hits(const std::vector<FtsHit>& hits) {

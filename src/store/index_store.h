@@ -142,6 +142,8 @@ class IndexStore {
   // Number of chunks whose text contains `term` (a single lowercase token), 0 if none.
   // Cost grows with the answer (FTS5 counts postings): use hot_term() first.
   Result<int64_t> term_doc_count(const std::string& term);
+  // term_doc_count() of each term, in order; a hot term's count comes from its hot list.
+  Result<std::vector<int64_t>> term_doc_counts(const std::vector<std::string>& terms);
 
   // Hot terms: see the hot_terms table in schema.h.
   struct HotTerm {

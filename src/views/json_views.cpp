@@ -90,6 +90,28 @@ json evidence_json(const Evidence& e) {
                                    : json(nullptr)}};
 }
 
+void add_rewrite_json(json& out, const SearchResponse& r) {
+  if (!r.languages.empty()) out["language_hint"] = r.languages;
+  if (r.corrections.empty()) return;
+  json c = json::array();
+  for (const SpellingCorrection& s : r.corrections) c.push_back({{"typed", s.typed}, {"searched", s.searched}});
+  out["corrections"] = std::move(c);
+}
+
+json rewrite_schema_properties() {
+  return {{"language_hint",
+           {{"type", "array"},
+            {"items", {{"type", "string"}}},
+            {"description", "languages the query named: a ranking hint, not search terms"}}},
+          {"corrections",
+           {{"type", "array"},
+            {"items",
+             {{"type", "object"},
+              {"properties", {{"typed", {{"type", "string"}}}, {"searched", {{"type", "string"}}}}},
+              {"required", json::array({"typed", "searched"})}}},
+            {"description", "words not in the index and the indexed words searched instead"}}}};
+}
+
 json search_hit_json(const SearchHit& h, bool grouped, bool explain) {
   json j = {{"id", h.chunk_id},       {"path", h.path}, {"start_line", h.start_line},
             {"end_line", h.end_line}, {"kind", h.kind}, {"symbol", h.symbol},

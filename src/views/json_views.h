@@ -43,6 +43,11 @@ json evidence_json(const Evidence& e);
 // id, path, start_line, end_line, kind, symbol, lang, score, snippet; file_hits when grouped;
 // evidence when explain.
 json search_hit_json(const SearchHit& h, bool grouped, bool explain = false);
+// Adds how the question was rewritten to a search answer: "language_hint" (array of
+// language names) and "corrections" ([{typed, searched}]), each only when not empty.
+void add_rewrite_json(json& out, const SearchResponse& r);
+// The JSON Schema properties add_rewrite_json() may add (for output schemas).
+json rewrite_schema_properties();
 json symbol_json(const SymbolRow& s);
 // get_project_stats / `pampax stats --output json` shape.
 json info_json(const IndexInfo& i);

@@ -255,5 +255,64 @@ TEST(Cli, ClearErrors) {
   EXPECT_NE(help.out.find("--query-file"), std::string::npos);
 }
 
+// A question that names a language ranks that language's code first and does not search the
+// word; a word the index lacks is searched as the indexed word one typo away; --literal turns
+// both off. Reported in the JSON answer.
+TEST(Cli, QuestionsAreRewrittenAndSayHow) {
+  TempDir d;
+  d.write("py/settings.py",
+          "def load_settings(path):\n"
+          "    \"\"\"Read the configuration file and return its settings.\"\"\"\n"
+          "    with open(path) as f:\n"
+          "        return f.read()\n");
+  d.write("js/settings.js",
+          "// Read the configuration file and return its settings.\n"
+          "function loadSettings(path) {\n"
+          "  return require('fs').readFileSync(path, 'utf8');\n"
+          "}\n");
+  d.write("notes/python.txt", "python python python: notes about python\n");
+  ProcResult idx = pampax({"index", d.path().string(), "--embed", "none", "-q"});
+  ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  auto search = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"search", "-p", d.path().string(), "-o", "json", "-n", "3"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    ProcResult r = pampax(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return parse(r);
+  };
+  for (auto [lang, path] : {std::pair{"python", "py/settings.py"}, std::pair{"javascript", "js/settings.js"}}) {
+    json j = search({std::string(lang) + " read the configuration file"});
+    ASSERT_TRUE(j.contains("language_hint")) << j.dump();
+    EXPECT_EQ(j["language_hint"], json::array({lang}));
+    ASSERT_FALSE(j["results"].empty());
+    EXPECT_EQ(j["results"][0]["path"], path) << j.dump();
+    EXPECT_FALSE(j.contains("corrections"));
+  }
+  // As typed, "python" is a search word: the notes that say nothing else are found too.
+  auto paths = [](const json& j) {
+    std::set<std::string> out;
+    for (const json& r : j["results"]) out.insert(r["path"].get<std::string>());
+    return out;
+  };
+  json literal = search({"python read the configuration file", "--literal"});
+  EXPECT_FALSE(literal.contains("language_hint"));
+  EXPECT_TRUE(paths(literal).count("notes/python.txt")) << literal.dump();
+  EXPECT_FALSE(paths(search({"python read the configuration file"})).count("notes/python.txt"));
+
+  json fixed = search({"read the configuraton file"});
+  ASSERT_TRUE(fixed.contains("corrections")) << fixed.dump();
+  EXPECT_EQ(fixed["corrections"], json::parse(R"([{"typed":"configuraton","searched":"configuration"}])"));
+  ASSERT_FALSE(fixed["results"].empty());
+  json as_typed = search({"configuraton", "--literal"});
+  EXPECT_TRUE(as_typed["results"].empty()) << as_typed.dump();
+
+  // Text output: the notes go to stderr, the results to stdout.
+  ProcResult text = pampax({"search", "-p", d.path().string(), "python read the configuraton file"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.err.find("'configuraton' is not in the index; searched 'configuration'"), std::string::npos) << text.err;
+  EXPECT_NE(text.err.find("'python' taken as a language hint"), std::string::npos) << text.err;
+  EXPECT_EQ(text.out.find("note:"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace pampax
