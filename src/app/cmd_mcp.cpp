@@ -58,7 +58,7 @@ int run_http_serve(const McpArgs& a) {
   std::filesystem::path root;
   if (!resolve_root(a.path, &root)) return 1;
   // SIGINT/SIGTERM stop the server cleanly. The handler only writes to a pipe, and a thread
-  // reading it stops the server: a signal can land on any thread (libraries such as OpenBLAS
+  // reading it stops the server: a signal can land on any thread (a library may
   // start threads before main, so blocking signals here would not cover them).
   if (::pipe2(g_stop_pipe, O_CLOEXEC) != 0) {
     std::fprintf(stderr, "pampax: error: cannot create a pipe: %s\n", std::strerror(errno));

@@ -99,8 +99,9 @@ OpsCommands::OpsCommands(CLI::App& app) : s_(std::make_unique<State>()) {
   s.cache_clear->add_flag("--all", s.all, "Both caches");
   s.cache_clear->add_flag("--queries", s.queries, "The query-result cache");
   s.cache_clear->add_flag("--embeddings", s.embeddings,
-                          "Every stored vector: the next `pampax update` recomputes them (slow "
-                          "with a large model); hybrid search is lexical until then");
+                          "Every stored vector, and the vector files and HNSW graphs kept in "
+                          ".pampax/: the next `pampax update` recomputes them (slow with a large "
+                          "model); hybrid search is lexical until then");
 
   s.metrics = app.add_subcommand(
       "metrics", "Operation latency histograms, counters and gauges recorded on this index");
@@ -297,12 +298,20 @@ int OpsCommands::State::run_cache() {
   if (output == "json") {
     json j = {{"queries_removed", q ? json(r->queries_removed) : json(nullptr)},
               {"embeddings_removed", v ? json(r->embeddings_removed) : json(nullptr)},
+              {"files_removed", v ? json(r->files_removed) : json(nullptr)},
+              {"file_bytes_removed", v ? json(r->file_bytes_removed) : json(nullptr)},
               {"note", note}};
     std::cout << dump(j) << "\n";
     return 0;
   }
   if (q) std::printf("removed %lld cached query results\n", static_cast<long long>(r->queries_removed));
   if (v) std::printf("removed %lld vectors: %s\n", static_cast<long long>(r->embeddings_removed), note.c_str());
+  if (v && !r->files_removed.empty()) {
+    std::printf("removed %zu vector/graph files (%s):", r->files_removed.size(),
+                human_bytes(double(r->file_bytes_removed)).c_str());
+    for (const std::string& f : r->files_removed) std::printf(" %s", f.c_str());
+    std::printf("\n");
+  }
   return 0;
 }
 

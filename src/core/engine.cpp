@@ -310,10 +310,24 @@ Result<EmbedReport> Engine::embed_uncached(const EmbedOptions& options) {
       if (loaded.ok()) vi = std::move(loaded).value();
       else std::fprintf(stderr, "pampax: %s\n", loaded.status().message().c_str());
     }
+    if (vi && changed && vi->mapped()) {  // the graph build reads every row: not from a mapping
+      int64_t missing = 0;
+      auto loaded = load_vectors_and_file(key, &missing);
+      if (loaded.ok()) vi = std::move(loaded).value();
+      else vi.reset();
+    }
     if (vi && changed) attach_graph(*vi, root_, /*build=*/true);
   }
   rep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return rep;
+}
+
+void Engine::drop_vectors() {
+  vectors_.reset();
+  vectors_model_.clear();
+  vectors_source_ = "";
+  vectors_missing_ = 0;
+  embedder_.reset();
 }
 
 Status Engine::prepare_vectors(std::string* why, bool* configured) {
@@ -332,6 +346,7 @@ Status Engine::prepare_vectors(std::string* why, bool* configured) {
   int dim = 0;
   if (!split_model_key(*key, &model, &dim))
     return Corrupt("the index's embedding model record is damaged: re-embed with pampax index --reembed");
+  if (vectors_ && vectors_->lost()) vectors_.reset();  // its file was truncated under us
   if (vectors_ && vectors_model_ == *key && embedder_) return Status::Ok();
   auto cfg = EmbedConfig::from_json(*cfg_text);
   if (!cfg.ok()) return cfg.status();
@@ -380,6 +395,13 @@ Status Engine::prepare_vectors(std::string* why, bool* configured) {
     trace_point("prepare_vectors: vectors loaded from SQLite");
   }
   attach_graph(*vi, root_, /*build=*/false);
+  if (vi->lost()) {  // the mapped file was truncated while the graph read its rows
+    auto loaded = load_vectors_and_file(*key, &missing);
+    if (!loaded.ok()) return loaded.status();
+    vi = std::move(loaded).value();
+    vectors_source_ = "sqlite";
+    attach_graph(*vi, root_, /*build=*/false);
+  }
   trace_point("prepare_vectors: graph checked");
   vectors_missing_ = missing;
   embedder_ = std::move(embedder).value();
@@ -495,6 +517,18 @@ Result<SearchResponse> Engine::search_uncached(const SearchRequest& req) {
   QueryRewrite rewrite;
   auto hits = searcher.search(r, &rewrite);
   trace_point("search: done");
+  if (!hits.ok() && vectors_ && vectors_->lost() && !retrying_lost_vectors_) {
+    // Another program truncated the mapped vector file during this search: drop the mapping
+    // and answer again, from the SQLite rows (prepare_vectors refuses the file and rewrites it).
+    const std::string why = hits.status().message();
+    vectors_.reset();
+    vectors_source_ = "";
+    retrying_lost_vectors_ = true;
+    auto again = search_uncached(req);
+    retrying_lost_vectors_ = false;
+    if (again.ok()) again->warnings.push_back(why + "; the vectors were reloaded from the index");
+    return again;
+  }
   if (!hits.ok()) return hits.status();
   resp.hits = std::move(hits).value();
   resp.languages = std::move(rewrite.languages);

@@ -131,6 +131,9 @@ class Engine {
   // Where the vectors of the last hybrid/vector search came from: "file" (the mapped vector
   // file, search/vector_file.h), "sqlite" (rows read from the index) or "" (none loaded).
   const char* vector_source() const { return vectors_source_; }
+  // Forgets the vectors (and the embedder) loaded for searching, unmapping the vector file: the
+  // next hybrid/vector search loads them again (core/ops.h clear_caches uses it).
+  void drop_vectors();
 
   // ---- Code navigation (assembly, MCP, HTTP) ----
   // A path as the index stores it (relative to the root, '/'-separated) for a user-supplied
@@ -185,6 +188,7 @@ class Engine {
   std::string vectors_model_;
   int64_t vectors_missing_ = 0;
   const char* vectors_source_ = "";  // "file" or "sqlite": where vectors_ came from
+  bool retrying_lost_vectors_ = false;  // search_uncached's one retry after a truncated file
   std::unique_ptr<Reranker> reranker_;
   std::string reranker_key_;  // the RerankConfig reranker_ was opened with
   // Last member: destroyed first, it flushes the metrics through store_.

@@ -1,5 +1,6 @@
 #include "core/ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -99,6 +100,27 @@ Result<CacheClearReport> clear_caches(Engine& e, bool queries, bool embeddings) 
     if (!es.ok()) return es.status();
     PAMPAX_RETURN_IF_ERROR(s.clear_embeddings());
     r.embeddings_removed = es->entries;
+    e.drop_vectors();
+    // The vector files and graphs are copies of the vectors just deleted.
+    namespace fs = std::filesystem;
+    const fs::path dir = e.root() / ".pampax";
+    std::error_code ec;
+    std::vector<fs::path> doomed;
+    for (const auto& f : fs::directory_iterator(dir, ec)) {
+      const std::string name = f.path().filename().string();
+      const bool bin = name.size() > 4 && name.compare(name.size() - 4, 4, ".bin") == 0;
+      if (bin && (name.rfind("vectors-", 0) == 0 || name.rfind("hnsw-", 0) == 0)) doomed.push_back(f.path());
+    }
+    if (ec) return IoError("cannot list " + dir.string() + ": " + ec.message());
+    std::sort(doomed.begin(), doomed.end());
+    for (const fs::path& p : doomed) {
+      const uintmax_t bytes = fs::file_size(p, ec);
+      if (!fs::remove(p, ec) && ec)
+        return IoError("the vectors were cleared, but " + p.string() + " could not be removed: " +
+                       ec.message() + " (it is stale and not used; delete it by hand)");
+      r.files_removed.push_back((fs::path(".pampax") / p.filename()).generic_string());
+      r.file_bytes_removed += bytes == static_cast<uintmax_t>(-1) ? 0 : bytes;
+    }
   }
   return r;
 }

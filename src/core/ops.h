@@ -31,10 +31,18 @@ Result<std::vector<CacheStats>> cache_stats(Engine& e);
 
 struct CacheClearReport {
   int64_t queries_removed = 0, embeddings_removed = 0;
+  // With embeddings: the files removed from ROOT/.pampax (vector files "vectors-*.bin" and
+  // HNSW graphs "hnsw-*.bin"), as paths relative to the root, sorted; and their bytes.
+  std::vector<std::string> files_removed;
+  uint64_t file_bytes_removed = 0;
 };
 // Empties the query cache (table and memory) and/or the embedding cache (every vector; the
 // embedder setting is kept, so the next index/update recomputes them and hybrid search is
-// lexical with a warning meanwhile).
+// lexical with a warning meanwhile). Clearing embeddings also deletes the index's vector files
+// and HNSW graphs (caches of those vectors) and drops the Engine's loaded vectors; a process
+// that has a file mapped keeps its copy until it reloads (unlinking does not disturb it).
+// Errors: the store's; kIoError when a file cannot be removed (the vectors are gone by then:
+// a left file is stale and never used, since its model record no longer matches).
 Result<CacheClearReport> clear_caches(Engine& e, bool queries, bool embeddings);
 
 // Everything recorded on this index (persisted by earlier processes, plus this one's),

@@ -1,6 +1,5 @@
 #include "embed/builtin_model.h"
 
-#include <cblas.h>
 
 #include <algorithm>
 #include <cmath>
@@ -10,10 +9,12 @@
 #include <thread>
 #include <unordered_map>
 
+#include "embed/dense_gemm.h"
 #include "search/query.h"
 #include "util/hash.h"
 #include "util/ident.h"
 #include "util/stem.h"
+#include "util/trace.h"
 
 namespace pampax {
 
@@ -276,8 +277,7 @@ namespace {
 void orthonormalise(std::vector<float>& q, int n, int k) {
   std::vector<float> g(static_cast<size_t>(k) * k), t(static_cast<size_t>(k) * k), out(q.size());
   for (int pass = 0; pass < 2; ++pass) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, k, n, 1.0f, q.data(), k, q.data(), k, 0.0f,
-                g.data(), k);
+    dense_gemm(GemmOp::kTrans, k, k, n, q.data(), k, q.data(), k, g.data(), k);
     auto G = [&](int i, int j) { return static_cast<double>(g[static_cast<size_t>(i) * k + j]); };
     double gmax = 0;
     for (int i = 0; i < k; ++i) gmax = std::max(gmax, G(i, i));
@@ -306,8 +306,7 @@ void orthonormalise(std::vector<float>& q, int n, int k) {
       }
     }
     for (size_t i = 0; i < t.size(); ++i) t[i] = static_cast<float>(ri[i]);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, k, 1.0f, q.data(), k, t.data(), k, 0.0f,
-                out.data(), k);
+    dense_gemm(GemmOp::kNoTrans, n, k, k, q.data(), k, t.data(), k, out.data(), k);
     q.swap(out);
   }
 }
@@ -360,8 +359,7 @@ void randomized_eigs(const SparseMatrix& m, int k, int oversample, int power, ui
   // Rayleigh-Ritz: H = Q^T M Q (l x l), its eigenpairs give M's on the subspace.
   m.multiply(q.data(), l, tmp.data());
   std::vector<float> h(static_cast<size_t>(l) * l);
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, l, l, n, 1.0f, q.data(), l, tmp.data(), l, 0.0f,
-              h.data(), l);
+  dense_gemm(GemmOp::kTrans, l, l, n, q.data(), l, tmp.data(), l, h.data(), l);
   std::vector<double> hd(h.size());
   for (int i = 0; i < l; ++i)
     for (int j = 0; j < l; ++j)  // symmetrise away rounding
@@ -383,8 +381,7 @@ void randomized_eigs(const SparseMatrix& m, int k, int oversample, int power, ui
     const double sign = best < 0 ? -1.0 : 1.0;
     for (int i = 0; i < l; ++i) vk[static_cast<size_t>(i) * k + c] = static_cast<float>(sign * v[static_cast<size_t>(i) * l + e]);
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, k, l, 1.0f, q.data(), l, vk.data(), k, 0.0f,
-              vectors->data(), k);
+  dense_gemm(GemmOp::kNoTrans, n, k, l, q.data(), l, vk.data(), k, vectors->data(), k);
 }
 
 std::string BuiltinModel::model_id() const {
@@ -447,7 +444,9 @@ BuiltinModel train_builtin_model(const std::vector<std::string>& texts, const Bu
     SparseMatrix m = ppmi(cooccurrence(bags, v));
     bags.clear();
     std::vector<float> u, s;
+    trace_point("builtin: PPMI matrix built");
     randomized_eigs(m, o.dim, o.oversample, o.power, o.seed, &u, &s);
+    trace_point("builtin: eigenvectors computed");
     const int k = static_cast<int>(s.size());
     for (int i = 0; i < v; ++i) {
       float* row = &model.vectors[static_cast<size_t>(i) * o.dim];

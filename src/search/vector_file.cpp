@@ -15,18 +15,23 @@
 #include <string_view>
 #include <system_error>
 
+#include "util/fault_guard.h"
 #include "util/hash.h"
 
 namespace pampax {
 
 // Builds indexes over a mapping (VectorIndex's private constructor and fields).
 struct VectorIndexAccess {
-  static std::unique_ptr<VectorIndex> mapped(std::shared_ptr<const void> mapping, const int64_t* ids,
-                                             size_t n, int dim, const float* scales,
-                                             const int8_t* codes, const float* rows,
-                                             uint64_t fingerprint) {
+  // The ids are copied by the caller (under the fault guard) into `ids`.
+  static std::unique_ptr<VectorIndex> mapped(std::shared_ptr<const void> mapping, size_t size,
+                                             const std::string& path, std::vector<int64_t> ids,
+                                             int dim, const float* scales, const int8_t* codes,
+                                             const float* rows, uint64_t fingerprint) {
     std::unique_ptr<VectorIndex> vi(new VectorIndex(dim));
-    vi->ids_.assign(ids, ids + n);
+    vi->ids_ = std::move(ids);
+    vi->map_lo_ = mapping.get();
+    vi->map_len_ = size;
+    vi->map_path_ = path;
     vi->scales_ = scales;
     vi->codes_ = codes;
     vi->matrix_ = rows;
@@ -190,8 +195,11 @@ Result<std::unique_ptr<VectorIndex>> open_vector_file(const std::string& path,
   if (base == MAP_FAILED) return IoError("cannot map " + path + ": " + std::strerror(errno));
   std::shared_ptr<const void> mapping(base, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
   const char* bytes = static_cast<const char*>(base);
+  // Every read of the mapping is guarded: the file may be truncated by another program at any
+  // moment, e.g. between fstat and here (util/fault_guard.h).
+  const Status changed = Corrupt(path + " was truncated or changed while being read (by another program)");
   Header h;
-  std::memcpy(&h, bytes, sizeof h);
+  if (!read_guarded(base, size, [&] { std::memcpy(&h, bytes, sizeof h); })) return changed;
   if (std::memcmp(h.magic, kMagic, sizeof kMagic) != 0) return Corrupt(path + " is not a pampax vector file");
   if (h.version != kVersion || h.endian != kEndianMark)
     return Corrupt(path + " was written by another version of pampax or another kind of machine");
@@ -206,11 +214,17 @@ Result<std::unique_ptr<VectorIndex>> open_vector_file(const std::string& path,
   if (h.generation != expect.generation)
     return Unsupported(path + " is stale (index generation " + std::to_string(h.generation) +
                        ", the index is at " + std::to_string(expect.generation) + ")");
-  if (XXH3_64bits(bytes + sizeof(Header), size - sizeof(Header)) != h.payload_hash)
-    return Corrupt(path + ": the vectors are damaged (checksum mismatch)");
+  std::vector<int64_t> ids(h.count);
+  uint64_t payload = 0;
+  if (!read_guarded(base, size, [&] {
+        payload = XXH3_64bits(bytes + sizeof(Header), size - sizeof(Header));
+        if (!ids.empty()) std::memcpy(ids.data(), bytes + l.ids, 8 * ids.size());
+      }))
+    return changed;
+  if (payload != h.payload_hash) return Corrupt(path + ": the vectors are damaged (checksum mismatch)");
   if (chunks) *chunks = h.chunks;
   return VectorIndexAccess::mapped(
-      mapping, reinterpret_cast<const int64_t*>(bytes + l.ids), h.count, static_cast<int>(h.dim),
+      mapping, size, path, std::move(ids), static_cast<int>(h.dim),
       reinterpret_cast<const float*>(bytes + l.scales), reinterpret_cast<const int8_t*>(bytes + l.codes),
       reinterpret_cast<const float*>(bytes + l.rows), h.fingerprint);
 }

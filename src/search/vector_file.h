@@ -50,7 +50,10 @@ Status write_vector_file(const VectorIndex& vi, const std::string& path, const V
 // `expect.chunks` is not compared: the file's own count is stored in *chunks when given.
 // kNotFound: no file. kCorrupt: truncated, damaged, or written by another format/machine.
 // kUnsupported: valid but stale (another generation, model or dimension): rewrite it.
-// The mapping must not be truncated while in use (writers replace the file by rename).
+// Writers replace the file by rename; if another program truncates it while it is mapped,
+// reads fail cleanly instead of killing the process (util/fault_guard.h): here kCorrupt
+// ("truncated or changed while being read"), later VectorIndex::search's kCorrupt with
+// lost() true.
 Result<std::unique_ptr<VectorIndex>> open_vector_file(const std::string& path,
                                                       const VectorFileStamp& expect,
                                                       int64_t* chunks = nullptr);

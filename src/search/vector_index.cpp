@@ -15,6 +15,7 @@
 #include <unordered_set>
 
 #include "search/hnsw_index.h"
+#include "util/fault_guard.h"
 #include "util/hash.h"
 
 namespace pampax {
@@ -214,6 +215,24 @@ void VectorIndex::quantise(VectorScan scan) {
 VectorIndex::VectorIndex(int dim) : dim_(dim) {}
 VectorIndex::~VectorIndex() = default;
 
+template <class F>
+bool VectorIndex::read_rows(F&& fn) const {
+  if (!mapping_) {
+    fn();
+    return true;
+  }
+  if (lost()) return false;
+  if (read_guarded(map_lo_, map_len_, fn)) return true;
+  lost_.store(true, std::memory_order_relaxed);
+  return false;
+}
+
+Status VectorIndex::lost_status() const {
+  return Corrupt("the vector file " + map_path_ +
+                 " was truncated or changed while in use (by another program): its vectors "
+                 "cannot be read any more");
+}
+
 Result<std::unique_ptr<VectorIndex>> VectorIndex::load(IndexStore& store, const std::string& model,
                                                        int dim) {
   std::vector<int64_t> ids;
@@ -240,39 +259,71 @@ void VectorIndex::attach_hnsw(std::unique_ptr<HnswIndex> graph) {
   hnsw_ = std::move(graph);
   same_next_.clear();
   if (!hnsw_) return;
-  // Rings of rows with byte-identical vectors, found through a hash of each row.
+  // Rings of rows with byte-identical vectors, found through a hash of each row. The reads of
+  // the rows (hashes, then comparisons within groups of equal hash) allocate nothing, so that a
+  // mapped index can run them under the fault guard.
   const size_t n = ids_.size(), bytes = static_cast<size_t>(dim_) * sizeof(float);
+  std::vector<uint64_t> hashes(n);
+  if (!read_rows([&] {
+        for (size_t i = 0; i < n; ++i)
+          hashes[i] = hash64(std::string_view(reinterpret_cast<const char*>(row(i)), bytes));
+      })) {
+    hnsw_.reset();
+    return;
+  }
+  // Rows grouped by hash, in row order within a group.
+  std::vector<uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) { return hashes[a] < hashes[b]; });
   same_next_.resize(n);
-  std::unordered_map<uint64_t, std::vector<uint32_t>> by_hash;
-  by_hash.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    same_next_[i] = static_cast<uint32_t>(i);
-    auto& rows = by_hash[hash64(std::string_view(reinterpret_cast<const char*>(row(i)), bytes))];
-    for (uint32_t r : rows)
-      if (std::memcmp(row(r), row(i), bytes) == 0) {  // insert i after r in r's ring
-        same_next_[i] = same_next_[r];
-        same_next_[r] = static_cast<uint32_t>(i);
-        goto linked;
+  std::vector<uint8_t> first(n, 0);  // 1: the first row of its ring (compared against later rows)
+  bool ok = read_rows([&] {
+    for (size_t g = 0; g < n;) {
+      size_t end = g + 1;
+      while (end < n && hashes[order[end]] == hashes[order[g]]) ++end;
+      for (size_t x = g; x < end; ++x) {
+        const uint32_t i = order[x];
+        same_next_[i] = i;
+        first[i] = 1;
+        for (size_t y = g; y < x; ++y) {
+          const uint32_t r = order[y];
+          if (first[r] && std::memcmp(row(r), row(i), bytes) == 0) {  // insert i after r in r's ring
+            same_next_[i] = same_next_[r];
+            same_next_[r] = i;
+            first[i] = 0;
+            break;
+          }
+        }
       }
-    rows.push_back(static_cast<uint32_t>(i));
-  linked:;
+      g = end;
+    }
+  });
+  if (!ok) {
+    hnsw_.reset();
+    same_next_.clear();
   }
 }
 
-void VectorIndex::approx_scores(const float* q, VectorScan scan, float* out) const {
+float VectorIndex::quantise_query(const float* q, std::vector<int16_t>* qi) const {
+  // int16 keeps more of the query's precision than int8 would.
+  const size_t d = static_cast<size_t>(dim_);
+  float mx = 0;
+  for (size_t j = 0; j < d; ++j) mx = std::max(mx, std::fabs(q[j]));
+  qi->resize(d);
+  // Range 4096, less for very long vectors so the int32 sums cannot overflow.
+  const float range = static_cast<float>(std::min(4096.0, 2.0e9 / (127.0 * static_cast<double>(d))));
+  float inv = mx > 0 ? range / mx : 0.0f;
+  for (size_t j = 0; j < d; ++j) (*qi)[j] = static_cast<int16_t>(std::lrint(q[j] * inv));
+  return mx / range;
+}
+
+void VectorIndex::approx_scores(const float* q, VectorScan scan, const int16_t* qi, float qs,
+                                float* out) const {
   const size_t n = ids_.size(), d = static_cast<size_t>(dim_);
   if (scan == VectorScan::kInt8 && codes_) {
-    // Quantise the query too (int16 range keeps more of its precision than int8 would).
-    float mx = 0;
-    for (size_t j = 0; j < d; ++j) mx = std::max(mx, std::fabs(q[j]));
-    std::vector<int16_t> qi(d);
-    // Range 4096, less for very long vectors so the int32 sums cannot overflow.
-    const float range = static_cast<float>(std::min(4096.0, 2.0e9 / (127.0 * static_cast<double>(d))));
-    float inv = mx > 0 ? range / mx : 0.0f, qs = mx / range;
-    for (size_t j = 0; j < d; ++j) qi[j] = static_cast<int16_t>(std::lrint(q[j] * inv));
     const int8_t* r = codes_;
     for (size_t i = 0; i < n; ++i, r += d)
-      out[i] = static_cast<float>(kDotI8(qi.data(), r, dim_)) * scales_[i] * qs;
+      out[i] = static_cast<float>(kDotI8(qi, r, dim_)) * scales_[i] * qs;
   } else if (scan == VectorScan::kF16 && halves_) {
     const uint16_t* r = halves_;
     for (size_t i = 0; i < n; ++i, r += d) out[i] = kDotF16(q, r, dim_);
@@ -285,6 +336,7 @@ void VectorIndex::approx_scores(const float* q, VectorScan scan, float* out) con
 Result<std::vector<ArmHit>> VectorIndex::search(const float* q, int k, const KeepFn& keep,
                                                 const VectorSearchOptions& o) const {
   if (k <= 0 || ids_.empty()) return std::vector<ArmHit>();
+  if (lost()) return lost_status();
   if (o.use_hnsw && hnsw_) {
     bool complete = false;
     auto r = search_graph(q, k, keep, o, &complete);
@@ -294,14 +346,18 @@ Result<std::vector<ArmHit>> VectorIndex::search(const float* q, int k, const Kee
   return search_scan(q, k, keep, o);
 }
 
-namespace {
-
 // Exact rescoring: sorts `rows` by exact score (ties: lower row) and returns the best k.
-std::vector<ArmHit> rescore(const VectorIndex& vi, const float* q, std::vector<uint32_t>& rows, size_t k) {
+// *ok false: the rows could not be read (a lost mapping).
+std::vector<ArmHit> VectorIndex::rescore(const float* q, std::vector<uint32_t>& rows, size_t k,
+                                         bool* ok) const {
+  std::vector<float> exact(rows.size());
+  *ok = read_rows([&] {
+    for (size_t i = 0; i < rows.size(); ++i) exact[i] = dot(q, row(rows[i]), dim_);
+  });
+  if (!*ok) return {};
   std::vector<std::pair<float, uint32_t>> scored;
   scored.reserve(rows.size());
-  for (uint32_t r : rows) scored.emplace_back(dot(q, vi.row(r), vi.dim()), r);
-  const auto& ids = vi.ids();
+  for (size_t i = 0; i < rows.size(); ++i) scored.emplace_back(exact[i], rows[i]);
   auto better = [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first > b.first : a.second < b.second;
   };
@@ -309,11 +365,9 @@ std::vector<ArmHit> rescore(const VectorIndex& vi, const float* q, std::vector<u
   std::partial_sort(scored.begin(), scored.begin() + static_cast<std::ptrdiff_t>(m), scored.end(), better);
   std::vector<ArmHit> out;
   out.reserve(m);
-  for (size_t i = 0; i < m; ++i) out.push_back({ids[scored[i].second], scored[i].first});
+  for (size_t i = 0; i < m; ++i) out.push_back({ids_[scored[i].second], scored[i].first});
   return out;
 }
-
-}  // namespace
 
 Result<std::vector<ArmHit>> VectorIndex::search_scan(const float* q, int k, const KeepFn& keep,
                                                      const VectorSearchOptions& o) const {
@@ -323,7 +377,10 @@ Result<std::vector<ArmHit>> VectorIndex::search_scan(const float* q, int k, cons
   // Approximate candidates to rescore (all of them are final when the scan is exact).
   const size_t pool = exact ? want : std::max(want * static_cast<size_t>(std::max(1, o.rescore)), want + 16);
   std::vector<float> scores(n);
-  approx_scores(q, exact ? VectorScan::kF32 : o.scan, scores.data());
+  const VectorScan scan = exact ? VectorScan::kF32 : o.scan;
+  std::vector<int16_t> qi;  // the quantised query of the int8 scan
+  const float qs = scan == VectorScan::kInt8 ? quantise_query(q, &qi) : 0.0f;
+  if (!read_rows([&] { approx_scores(q, scan, qi.data(), qs, scores.data()); })) return lost_status();
   auto better = [&](uint32_t a, uint32_t b) {
     return scores[a] != scores[b] ? scores[a] > scores[b] : a < b;
   };
@@ -340,7 +397,10 @@ Result<std::vector<ArmHit>> VectorIndex::search_scan(const float* q, int k, cons
     }
     std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m - 1), order.end(), better);
     chosen.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m));
-    return rescore(*this, q, chosen, want);
+    bool ok = true;
+    auto out = rescore(q, chosen, want, &ok);
+    if (!ok) return lost_status();
+    return out;
   }
   // Filtered: walk down the (approximate) ranking in growing batches until `pool` candidates
   // pass, then rescore those exactly.
@@ -360,7 +420,10 @@ Result<std::vector<ArmHit>> VectorIndex::search_scan(const float* q, int k, cons
     sorted = upto;
     batch *= 4;
   }
-  return rescore(*this, q, chosen, want);
+  bool ok = true;
+  auto out = rescore(q, chosen, want, &ok);
+  if (!ok) return lost_status();
+  return out;
 }
 
 Result<std::vector<ArmHit>> VectorIndex::search_graph(const float* q, int k, const KeepFn& keep,
@@ -392,7 +455,10 @@ Result<std::vector<ArmHit>> VectorIndex::search_graph(const float* q, int k, con
   }
   *complete = rows.size() >= std::min(want, ids_.size());
   if (!*complete) return std::vector<ArmHit>();
-  return rescore(*this, q, rows, want);
+  bool ok = true;
+  auto out = rescore(q, rows, want, &ok);
+  if (!ok) return lost_status();
+  return out;
 }
 
 Status ensure_hnsw(VectorIndex& vi, const std::string& dir, const HnswPolicy& policy, bool* built,

@@ -7,8 +7,13 @@
 //   - HNSW (search/hnsw_index.h), attached by the owner for large indexes: a graph walk with
 //     `ef` candidates, rescored exactly. docs/DESIGN.md (vector search) has the measurements
 //     behind the defaults.
+// A mapped index (search/vector_file.h) reads its rows under a SIGBUS guard
+// (util/fault_guard.h): if another program truncates the file while it is mapped, the search
+// returns kCorrupt and lost() becomes true, instead of the process dying; the owner then drops
+// the index and reloads the vectors (core/engine.cpp does, from SQLite).
 // Threading: const methods may run concurrently once the index is built and any graph attached.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -59,6 +64,9 @@ class VectorIndex {
   const float* scales() const { return scales_; }
   // True when the rows are read from a mapped vector file (search/vector_file.h).
   bool mapped() const { return mapping_ != nullptr; }
+  // True once a read of the mapping failed (the file was truncated under us): every later
+  // search returns kCorrupt without touching the mapping again. Always false when not mapped.
+  bool lost() const { return lost_.load(std::memory_order_relaxed); }
   // XXH3 of the ids and the f32 matrix: changes whenever any vector or id does (the key of a
   // persisted graph).
   uint64_t fingerprint() const;
@@ -75,7 +83,8 @@ class VectorIndex {
   // of the same tree answer the same whatever their row ids.
   // `keep`, when given, is asked about candidates in (approximate) score order, in batches,
   // until enough are kept: it takes ids and returns the subset to keep (e.g.
-  // IndexStore::filter_chunks); its errors are returned.
+  // IndexStore::filter_chunks); its errors are returned. kCorrupt when the rows of a mapped
+  // index cannot be read (the file was truncated while in use; lost() is then true).
   using KeepFn = std::function<Result<std::vector<int64_t>>(const std::vector<int64_t>&)>;
   Result<std::vector<ArmHit>> search(const float* q, int k, const KeepFn& keep = {},
                                      const VectorSearchOptions& o = {}) const;
@@ -85,7 +94,17 @@ class VectorIndex {
                                           const VectorSearchOptions& o) const;
   Result<std::vector<ArmHit>> search_graph(const float* q, int k, const KeepFn& keep,
                                            const VectorSearchOptions& o, bool* complete) const;
-  void approx_scores(const float* q, VectorScan scan, float* out) const;
+  // The int8 scan's query: int16 codes in *qi, returns their scale.
+  float quantise_query(const float* q, std::vector<int16_t>* qi) const;
+  // Approximate scores of every row (qi/qs: quantise_query's, for kInt8). Reads the rows and
+  // writes `out` only (no allocation: it may run under the fault guard).
+  void approx_scores(const float* q, VectorScan scan, const int16_t* qi, float qs, float* out) const;
+  // Runs fn, which reads the rows; for a mapped index under the SIGBUS guard. false (and
+  // lost_ set) when the mapping could not be read. fn must follow read_guarded()'s rules.
+  template <class F>
+  bool read_rows(F&& fn) const;
+  Status lost_status() const;
+  std::vector<ArmHit> rescore(const float* q, std::vector<uint32_t>& rows, size_t k, bool* ok) const;
 
   friend struct VectorIndexAccess;  // search/vector_file.cpp builds mapped indexes
   explicit VectorIndex(int dim);
@@ -104,6 +123,10 @@ class VectorIndex {
   std::vector<float> own_scales_;
   std::vector<uint16_t> own_halves_;
   std::shared_ptr<const void> mapping_;
+  const void* map_lo_ = nullptr;  // the mapped range (for the guard) and its file
+  size_t map_len_ = 0;
+  std::string map_path_;
+  mutable std::atomic<bool> lost_{false};
   uint64_t fingerprint_ = 0;  // cached (0: not computed yet; read from a vector file)
   std::unique_ptr<HnswIndex> hnsw_;
   std::vector<uint32_t> same_next_;  // next row with an identical vector (a ring; with hnsw_)

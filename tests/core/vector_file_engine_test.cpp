@@ -3,8 +3,10 @@
 // missing, damaged, truncated or stale file is bypassed (SQLite rows) and rewritten without
 // changing a single result. And determinism: two indexes of the same tree built in different
 // orders (other row ids) give identical result lists in every mode, ties included.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -248,6 +250,59 @@ TEST(VectorFileEngine, TwoIndexesOfOneTreeInDifferentOrdersAnswerIdentically) {
   EXPECT_EQ(top[0].rfind("src/copy_00.py:1 ", 0), 0u) << top[0];
   EXPECT_EQ(top[1].rfind("src/copy_01.py:1 ", 0), 0u) << top[1];
   EXPECT_EQ(top[2].rfind("src/copy_02.py:1 ", 0), 0u) << top[2];
+}
+
+// Another program truncates the vector file while a long-lived Engine (a server) has it
+// mapped: the next search does not die of SIGBUS; it answers from the SQLite rows exactly as
+// a process without the file does, says so in a warning, and rewrites the file.
+TEST(VectorFileEngine, FileTruncatedWhileMappedFallsBackToSqliteAndIsRewritten) {
+  TempDir d;
+  for (auto& [p, c] : tree()) d.write(p, c);
+  index_and_embed(d.path());
+  const fs::path vf = only_vector_file(d.path());
+  ASSERT_FALSE(vf.empty());
+  const SearchMode modes[] = {SearchMode::kHybrid, SearchMode::kVector};
+  std::vector<std::vector<std::string>> from_sqlite;
+  fs::remove(vf);
+  {
+    auto e = open(d.path(), Engine::Mode::kRead);
+    for (SearchMode m : modes)
+      for (const char* q : kQueries) from_sqlite.push_back(answer(*e, q, m));
+    EXPECT_STREQ(e->vector_source(), "sqlite");
+  }
+  ASSERT_TRUE(fs::exists(vf));
+  for (off_t to : {off_t(0), off_t(fs::file_size(vf) / 2)}) {
+    SCOPED_TRACE("truncated to " + std::to_string(to));
+    auto e = open(d.path(), Engine::Mode::kRead);
+    size_t i = 0;
+    for (SearchMode m : modes)
+      for (const char* q : kQueries) EXPECT_EQ(answer(*e, q, m), from_sqlite[i++]) << q;
+    ASSERT_STREQ(e->vector_source(), "file");
+    int fd = ::open(vf.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, to), 0);
+    ::close(fd);
+    SearchRequest req;
+    req.query = kQueries[0];
+    req.mode = SearchMode::kHybrid;
+    req.limit = 5;
+    auto r = e->search(req);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_STREQ(e->vector_source(), "sqlite");
+    bool warned = false;
+    for (const auto& w : r->warnings)
+      warned |= w.find("was truncated or changed while in use") != std::string::npos &&
+                w.find(vf.filename().string()) != std::string::npos;
+    EXPECT_TRUE(warned) << "no warning about the truncated file";
+    // Every answer equals the SQLite one (the first query again included).
+    i = 0;
+    for (SearchMode m : modes)
+      for (const char* q : kQueries) EXPECT_EQ(answer(*e, q, m), from_sqlite[i++]) << q;
+    ASSERT_TRUE(fs::exists(vf));
+    auto next = open(d.path(), Engine::Mode::kRead);  // the file was rewritten whole
+    EXPECT_EQ(answer(*next, kQueries[1], SearchMode::kVector), from_sqlite[4]);
+    EXPECT_STREQ(next->vector_source(), "file");
+  }
 }
 
 }  // namespace

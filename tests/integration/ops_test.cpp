@@ -3,6 +3,9 @@
 // report, health; and clearing the embedding cache under a real gguf embedder.
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 #include <nlohmann/json.hpp>
@@ -279,14 +282,31 @@ TEST(OpsCli, HealthExitCodes) {
   EXPECT_NE(stale.out.find("fix: pampax update " + root), std::string::npos) << stale.out;
 }
 
+// ".pampax/vectors-*.bin" and ".pampax/hnsw-*.bin" of a repository, sorted.
+std::vector<std::string> cache_files(const TempDir& d) {
+  std::vector<std::string> out;
+  for (const auto& f : std::filesystem::directory_iterator(d / ".pampax")) {
+    std::string n = f.path().filename().string();
+    if ((n.rfind("vectors-", 0) == 0 || n.rfind("hnsw-", 0) == 0) && n.size() > 4 &&
+        n.substr(n.size() - 4) == ".bin")
+      out.push_back(".pampax/" + n);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 TEST(OpsCli, ClearingEmbeddingsFallsBackToLexicalThenUpdateRecomputes) {
   std::string model = testing::test_gguf_path();
   ASSERT_TRUE(std::filesystem::exists(model)) << model << " is missing: run scripts/bootstrap";
   TempDir d;
   make_repo(d);
   std::string root = d.path().string();
+  ::setenv("PAMPAX_HNSW_MIN_ROWS", "1", 1);  // the embedding pass also keeps an HNSW graph
   ProcResult idx = pampax({"index", root, "-q", "--embed", "gguf", "--model", model, "-j", "2"});
+  ::unsetenv("PAMPAX_HNSW_MIN_ROWS");
   ASSERT_EQ(idx.exit_code, 0) << idx.err;
+  const std::vector<std::string> files = cache_files(d);
+  ASSERT_EQ(files.size(), 2u) << "a vector file and a graph";
   json s = parse(pampax({"cache", "stats", root, "-o", "json"}));
   int64_t vectors = s["embedding"]["entries"];
   EXPECT_GT(vectors, 0);
@@ -298,6 +318,9 @@ TEST(OpsCli, ClearingEmbeddingsFallsBackToLexicalThenUpdateRecomputes) {
   ProcResult clear = pampax({"cache", "clear", "--embeddings", root});
   ASSERT_EQ(clear.exit_code, 0) << clear.err;
   EXPECT_NE(clear.out.find("recomputed by the next `pampax update"), std::string::npos) << clear.out;
+  EXPECT_NE(clear.out.find("removed 2 vector/graph files"), std::string::npos) << clear.out;
+  for (const std::string& f : files) EXPECT_NE(clear.out.find(f), std::string::npos) << clear.out;
+  EXPECT_TRUE(cache_files(d).empty()) << "the vector file and graph of the cleared vectors are gone";
   ProcResult lex = pampax({"search", "refresh token", "-p", root, "-o", "json"});
   ASSERT_EQ(lex.exit_code, 0) << lex.err;
   json lj = parse(lex);
@@ -319,6 +342,21 @@ TEST(OpsCli, ClearingEmbeddingsFallsBackToLexicalThenUpdateRecomputes) {
   s = parse(pampax({"cache", "stats", root, "-o", "json"}));
   EXPECT_GT(s["embedding"]["hits"].get<double>(), 0) << s.dump(2);
   EXPECT_EQ(s["embedding"]["misses"], 2 * vectors);  // nothing new was embedded
+  // The update wrote a vector file again; JSON names it.
+  const std::vector<std::string> again_files = cache_files(d);
+  ASSERT_EQ(again_files.size(), 1u);
+  ProcResult cj = pampax({"cache", "clear", "--embeddings", root, "-o", "json"});
+  ASSERT_EQ(cj.exit_code, 0) << cj.err;
+  json j = parse(cj);
+  EXPECT_EQ(j["embeddings_removed"], vectors);
+  EXPECT_EQ(j["files_removed"], json(again_files));
+  EXPECT_GT(j["file_bytes_removed"].get<int64_t>(), 0);
+  EXPECT_TRUE(cache_files(d).empty());
+  // Clearing only the query cache leaves them (and says null).
+  ASSERT_EQ(pampax({"update", root, "-q"}).exit_code, 0);
+  json q = parse(pampax({"cache", "clear", root, "-o", "json"}));
+  EXPECT_TRUE(q["files_removed"].is_null());
+  EXPECT_EQ(cache_files(d).size(), 1u);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // files (refused, never searched), atomic replacement and clean-up of other models' files.
 #include "search/vector_file.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <thread>
 
 #include "../test_util.h"
+#include "search/hnsw_index.h"
 
 namespace pampax {
 namespace {
@@ -263,6 +265,121 @@ TEST_F(VectorFileTest, IndexWithoutInt8CodesOrOtherDimensionIsRefused) {
   s.dim = 8;
   EXPECT_EQ(write_vector_file(*vi_, path_.string(), s).code(), Code::kInvalidArgument);
   EXPECT_TRUE(open_vector_file(path_.string(), stamp_).ok());  // the good file is untouched
+}
+
+// Another program truncates the file while it is mapped (the same inode, not a rename): reads
+// of the lost pages must fail cleanly (kCorrupt, lost()) instead of killing the process with
+// SIGBUS, in every path that reads the rows: int8 scan, f32 scan, rescoring, filtered search,
+// graph search, attaching a graph; from several threads at once.
+void truncate_file(const fs::path& p, off_t to) {
+  int fd = ::open(p.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::ftruncate(fd, to), 0);
+  ::close(fd);
+}
+
+void expect_lost(const VectorIndex& vi, const float* q, const VectorSearchOptions& o,
+                 const VectorIndex::KeepFn& keep = {}) {
+  auto r = vi.search(q, 10, keep, o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kCorrupt);
+  EXPECT_NE(r.status().message().find("was truncated or changed while in use"), std::string::npos)
+      << r.status().message();
+  EXPECT_TRUE(vi.lost());
+}
+
+TEST_F(VectorFileTest, TruncatedWhileMappedEverySearchPathFailsCleanly) {
+  const size_t size = fs::file_size(path_);
+  const auto qs = random_unit_rows(1, kDim, 5);
+  VectorIndex::KeepFn keep_even = [](const std::vector<int64_t>& ids) -> Result<std::vector<int64_t>> {
+    std::vector<int64_t> out;
+    for (int64_t id : ids)
+      if (id % 2 == 0) out.push_back(id);
+    return out;
+  };
+  // Cut points: everything, inside the int8 codes (the scan faults), inside the f32 rows (the
+  // int8 scan still reads, the exact rescoring faults).
+  for (off_t to : {off_t(0), off_t(128 + kRows * 12 + 4096), off_t(size - size / 4)}) {
+    SCOPED_TRACE("truncated to " + std::to_string(to));
+    ASSERT_TRUE(write_vector_file(*vi_, path_.string(), stamp_).ok());
+    for (int path = 0; path < 4; ++path) {
+      auto f = open_vector_file(path_.string(), stamp_);
+      ASSERT_TRUE(f.ok()) << f.status().message();
+      const VectorIndex& vi = **f;
+      ASSERT_TRUE(vi.search(qs.data(), 10).ok());
+      truncate_file(path_, to);
+      VectorSearchOptions o;
+      if (path == 1) o.scan = VectorScan::kF32;
+      expect_lost(vi, qs.data(), o, path == 2 ? keep_even : VectorIndex::KeepFn{});
+      if (path == 3) {  // a second search does not touch the mapping again; same error
+        expect_lost(vi, qs.data(), o);
+        expect_lost(vi, qs.data(), o, keep_even);
+      }
+      ASSERT_TRUE(write_vector_file(*vi_, path_.string(), stamp_).ok());  // a new inode
+    }
+  }
+}
+
+TEST_F(VectorFileTest, TruncatedWhileMappedGraphSearchAndAttachFailCleanly) {
+  const auto qs = random_unit_rows(1, kDim, 6);
+  {
+    auto f = open_vector_file(path_.string(), stamp_);
+    ASSERT_TRUE(f.ok());
+    auto g = HnswIndex::build(vi_->row(0), kRows, kDim, HnswParams{}, 1);
+    ASSERT_TRUE(g.ok());
+    (*f)->attach_hnsw(std::move(g).value());
+    ASSERT_NE((*f)->hnsw(), nullptr);
+    ASSERT_TRUE((*f)->search(qs.data(), 10).ok());
+    truncate_file(path_, 0);
+    expect_lost(**f, qs.data(), VectorSearchOptions{});  // the graph's candidates are rescored
+  }
+  ASSERT_TRUE(write_vector_file(*vi_, path_.string(), stamp_).ok());
+  auto f = open_vector_file(path_.string(), stamp_);
+  ASSERT_TRUE(f.ok());
+  truncate_file(path_, 0);
+  auto g = HnswIndex::build(vi_->row(0), kRows, kDim, HnswParams{}, 1);
+  ASSERT_TRUE(g.ok());
+  (*f)->attach_hnsw(std::move(g).value());  // reads every row: fails, no graph
+  EXPECT_EQ((*f)->hnsw(), nullptr);
+  EXPECT_TRUE((*f)->lost());
+  expect_lost(**f, qs.data(), VectorSearchOptions{});
+}
+
+// The scan is single-threaded per query, but a server may search one index from several
+// threads: each faulting thread gets its own clean error.
+TEST_F(VectorFileTest, TruncatedWhileMappedConcurrentSearchesAllFailCleanly) {
+  const auto qs = random_unit_rows(8, kDim, 7);
+  auto f = open_vector_file(path_.string(), stamp_);
+  ASSERT_TRUE(f.ok());
+  const VectorIndex& vi = **f;
+  std::atomic<bool> go{false};
+  std::atomic<int> wrong{0}, corrupt{0}, other{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([&, t] {
+      while (!go.load()) std::this_thread::yield();
+      // Until this thread sees the error (bounded, in case it never came).
+      for (int i = 0; i < 1000000; ++i) {
+        const float* q = &qs[static_cast<size_t>((t + i) % 8) * kDim];
+        auto r = vi.search(q, 10);
+        if (r.ok()) {
+          auto want = vi_->search(q, 10);  // an answer given before the cut is the right one
+          if (!want.ok() || want->size() != r->size() || (*want)[0].chunk_id != (*r)[0].chunk_id) ++wrong;
+          continue;
+        }
+        if (r.status().code() == Code::kCorrupt) ++corrupt;
+        else ++other;
+        break;
+      }
+    });
+  go = true;
+  truncate_file(path_, 0);  // while the threads search
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(corrupt.load(), 4) << "every thread got the clean error";
+  EXPECT_TRUE(vi.lost());
+  expect_lost(vi, qs.data(), VectorSearchOptions{});
 }
 
 }  // namespace
