@@ -7,6 +7,7 @@
 
 #include "embed/builtin_embedder.h"
 #include "embed/embed_text.h"
+#include "util/trace.h"
 
 namespace pampax {
 
@@ -41,7 +42,9 @@ Status train_builtin_if_needed(IndexStore& store, bool force, bool* trained, con
     if (!rows.ok()) return rows.status();
     for (const ChunkRow& r : *rows) texts.push_back(embed_text(r.qualified_name, r.header, r.text));
   }
+  trace_point("builtin training: sample read");
   BuiltinModel m = train_builtin_model(texts, o);
+  trace_point("builtin training: model trained");
   PAMPAX_RETURN_IF_ERROR(store.begin());
   Status st = store.db().exec("DELETE FROM builtin_words");
   if (st.ok()) {
@@ -62,6 +65,7 @@ Status train_builtin_if_needed(IndexStore& store, bool force, bool* trained, con
     return st;
   }
   PAMPAX_RETURN_IF_ERROR(store.commit());
+  trace_point("builtin training: words written");
   *trained = true;
   return Status::Ok();
 }

@@ -319,5 +319,45 @@ TEST(BuiltinModel, ThreadCountDoesNotChangeTheVectors) {
   }
 }
 
+// Training counts terms and pairs on several threads; the model (terms, idf, vectors, id) is
+// the same for every thread count.
+TEST(BuiltinModel, TrainingThreadsDoNotChangeTheModel) {
+  // Enough chunks for several counting threads (256 texts and 512 bags a thread at least).
+  std::vector<std::string> texts;
+  const std::vector<std::string> bases = corpus();
+  for (int i = 0; i < 1600; ++i)
+    texts.push_back(bases[static_cast<size_t>(i) % bases.size()] + " step" + std::to_string(i % 40) +
+                    " stage" + std::to_string(i % 13) + " item" + std::to_string(i % 7));
+  BuiltinTrainOptions o;
+  o.dim = 8;
+  o.threads = 1;
+  BuiltinModel one = train_builtin_model(texts, o);
+  ASSERT_GT(one.terms.size(), 30u);
+  for (int threads : {2, 3}) {
+    o.threads = threads;
+    BuiltinModel m = train_builtin_model(texts, o);
+    EXPECT_EQ(m.terms, one.terms) << threads;
+    EXPECT_EQ(m.idf, one.idf) << threads;
+    EXPECT_EQ(m.vectors, one.vectors) << threads;
+    EXPECT_EQ(m.model_id(), one.model_id()) << threads;
+  }
+  // The co-occurrence counts alone, with repeats inside bags.
+  std::vector<std::vector<uint32_t>> bags;
+  uint64_t x = 7;
+  for (int b = 0; b < 2000; ++b) {
+    std::vector<uint32_t> bag;
+    for (int k = 0; k < 2 + b % 9; ++k) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      bag.push_back(static_cast<uint32_t>((x >> 33) % 300));
+    }
+    bags.push_back(bag);
+  }
+  SparseMatrix c1 = cooccurrence(bags, 300, 1), c3 = cooccurrence(bags, 300, 3);
+  EXPECT_EQ(c1.row_start, c3.row_start);
+  EXPECT_EQ(c1.col, c3.col);
+  EXPECT_EQ(c1.val, c3.val);
+  EXPECT_GT(c1.col.size(), 1000u);
+}
+
 }  // namespace
 }  // namespace pampax
