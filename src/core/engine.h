@@ -78,8 +78,9 @@ struct EmbedOptions {
   bool reembed = false;        // drop this model's vectors and compute them again
   int batch = 64;              // chunks per embed() call and per write transaction; <= 0: the
                                // backend's default (1,024 for builtin, 64 otherwise)
-  int threads = 0;             // builtin: threads embedding a batch (0 = all cores); the
-                               // vectors are the same for every count
+  int threads = 0;             // builtin: threads of training's counting and of embedding a
+                               // batch (0 = all cores); the model and vectors are the same for
+                               // every count
   ProgressSink* progress = nullptr;
   const std::atomic<bool>* cancel = nullptr;  // as IndexOptions::cancel: stops between batches
 };

@@ -254,6 +254,7 @@ Status run_watch(Engine& engine, const WatchOptions& options, int stop_fd,
     if (options.embed && (initial || changed)) {
       EmbedOptions eo;  // backend "none": the index's own choice (builtin on a new index)
       eo.threads = options.index.threads;
+      eo.batch = 0;  // the backend's batch, commits about once a second
       auto e = engine.embed_after_index(eo);
       if (e.ok()) u.embed = std::move(e).value();
       else u.embed_error = e.status().message();

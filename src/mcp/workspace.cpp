@@ -74,6 +74,7 @@ Result<Workspace::RunReport> Workspace::run_index(bool update, bool force, Progr
   EmbedOptions eo;  // backend "none": the index's own choice (builtin on a new index)
   eo.progress = progress;
   eo.cancel = cancel;
+  eo.batch = 0;  // the backend's batch, commits about once a second
   auto e = (*engine)->embed_after_index(eo);
   if (!e.ok()) {
     reset_reader();
