@@ -103,39 +103,26 @@ int cmd_index(const Common& c, bool update, const IndexArgs& a) {
   auto r = (*engine)->index(opt);
   if (!r.ok()) return fail(r.status());
   const IndexReport& rep = *r;
-  // Embeddings: with --embed, or the embedder the index remembers, or on an index that never
-  // chose one the builtin embedder (the default: +46% of lexical indexing CPU, CoSQA dev MRR
-  // 0.355 -> 0.390, SWE-bench Lite unchanged; docs/benchmarks.md). `--embed none` opts out.
-  if (a.embed.empty() && !a.no_embed && !(*engine)->store().meta("embed_config"))
-    embed_cfg->backend = "builtin";
+  // Embeddings: with --embed, else the index's own choice, decided by the Engine for every
+  // entry point (Engine::index_embedder: remembered, or builtin on a new index). `--embed
+  // none` opts the index out, `--no-embed` skips the pass this time.
   std::optional<EmbedReport> emb;
-  bool embed_now = !a.no_embed && (embed_cfg->enabled() || [&] {
-    auto stored = (*engine)->store().meta("embed_config");
-    if (!stored) return false;
-    auto sc = EmbedConfig::from_json(*stored);
-    return sc.ok() && sc->enabled();
-  }());
   if (a.embed == "none" && !a.no_embed) {
-    // --embed none turns embeddings off for this index (vectors are dropped).
-    Status st = (*engine)->store().begin();
-    if (st.ok()) st = (*engine)->store().set_meta("embed_config", EmbedConfig{}.to_json());
-    if (st.ok()) st = (*engine)->store().db().exec("DELETE FROM embeddings; DELETE FROM meta WHERE key='embed_model'");
-    if (st.ok()) st = (*engine)->store().commit();
+    Status st = (*engine)->disable_embeddings();
     if (!st.ok()) return fail(st);
-    embed_now = false;
-  }
-  if (embed_now) {
+  } else if (!a.no_embed) {
     EmbedOptions eo;
     eo.config = *embed_cfg;
     eo.reembed = a.reembed;
     eo.batch = a.embed_batch;
+    eo.threads = threads;
     if (show_progress) eo.progress = &bar;
-    auto e = (*engine)->embed(eo);
+    auto e = (*engine)->embed_after_index(eo);
     if (!e.ok()) return fail(e.status());
-    emb = *e;
-    if (!e->previous_model.empty())
+    emb = std::move(e).value();
+    if (emb && !emb->previous_model.empty())
       std::fprintf(stderr, "pampax: the embedding model changed (%s -> %s|%d): all vectors were recomputed\n",
-                   e->previous_model.c_str(), e->model_id.c_str(), e->dim);
+                   emb->previous_model.c_str(), emb->model_id.c_str(), emb->dim);
   }
   double secs = std::max(rep.seconds, 1e-9);
   if (c.output == "json") {
@@ -424,7 +411,7 @@ int run_cli(int argc, char** argv) {
     cmd->add_flag("--progress", ia.progress, "Show a progress bar even when stderr is not a terminal");
     cmd->add_flag("--quiet,-q", ia.quiet, "No progress bar");
     cmd->add_option("--max-file-kib", ia.max_kib, "Skip files larger than this (default 1024 KiB)");
-    cmd->add_option("--threads,-j", ia.threads, "Parse (and gguf compute) threads (default: all cores)");
+    cmd->add_option("--threads,-j", ia.threads, "Parse threads, and the threads of the embedding pass (builtin, gguf compute) (default: all cores)");
     cmd->add_option("--embed", ia.embed,
                     "Embeddings for hybrid search: builtin (word vectors learned from the "
                     "repository itself at index time, no model needed), gguf (a local "

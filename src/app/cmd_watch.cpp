@@ -77,10 +77,11 @@ CLI::App* add_watch_command(CLI::App& app, WatchArgs& a) {
   cmd->add_option("--max-watches", a.max_watches,
                   "Watch at most this many directories (one inotify watch each; default: up "
                   "to the system limit fs.inotify.max_user_watches)");
-  cmd->add_option("--threads,-j", a.threads, "Parse threads per update (default: all cores)");
+  cmd->add_option("--threads,-j", a.threads, "Parse and builtin-embedding threads per update (default: all cores)");
   cmd->add_option("--max-file-kib", a.max_kib, "Skip files larger than this (default 1024 KiB)");
   cmd->add_flag("--no-embed", a.no_embed,
-                "Do not compute embeddings for changed chunks (when the index has an embedder)");
+                "Do not compute embeddings for changed chunks (otherwise they are kept current with the "
+                "index's embedder: builtin unless the index was made with --embed none)");
   cmd->add_flag("--quiet,-q", a.quiet, "Log only errors and the start/stop lines");
   return cmd;
 }

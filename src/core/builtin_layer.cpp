@@ -42,9 +42,9 @@ Status train_builtin_if_needed(IndexStore& store, bool force, bool* trained, con
     if (!rows.ok()) return rows.status();
     for (const ChunkRow& r : *rows) texts.push_back(embed_text(r.qualified_name, r.header, r.text));
   }
-  trace_point("builtin: training start");
+  trace_point("builtin training: sample read");
   BuiltinModel m = train_builtin_model(texts, o);
-  trace_point("builtin: model trained");
+  trace_point("builtin training: model trained");
   PAMPAX_RETURN_IF_ERROR(store.begin());
   Status st = store.db().exec("DELETE FROM builtin_words");
   if (st.ok()) {
@@ -65,11 +65,12 @@ Status train_builtin_if_needed(IndexStore& store, bool force, bool* trained, con
     return st;
   }
   PAMPAX_RETURN_IF_ERROR(store.commit());
+  trace_point("builtin training: words written");
   *trained = true;
   return Status::Ok();
 }
 
-Result<std::unique_ptr<Embedder>> open_builtin_embedder(IndexStore& store, bool preload) {
+Result<std::unique_ptr<Embedder>> open_builtin_embedder(IndexStore& store, bool preload, int threads) {
   auto id = store.meta("builtin_model");
   if (!id) return NotFound("the builtin embedder has not been trained on this index yet: run `pampax index`");
   // "builtin:ppmi-svd-d<dim>:<hash>"
@@ -79,23 +80,21 @@ Result<std::unique_ptr<Embedder>> open_builtin_embedder(IndexStore& store, bool 
   if (dim <= 0) return Corrupt("the index's builtin model record is damaged: re-index with --reembed");
   IndexStore* s = &store;
   if (preload) {
-    auto words = std::make_shared<std::unordered_map<std::string, std::pair<float, std::vector<float>>>>();
+    BuiltinWords words;
     Stmt q = store.db().must_prepare("SELECT term, idf, vec FROM builtin_words");
     while (q.step()) {
       std::string_view b = q.col_blob(2);
-      std::vector<float> v(b.size() / sizeof(float));
-      if (!b.empty()) std::memcpy(v.data(), b.data(), v.size() * sizeof(float));
-      words->emplace(std::string(q.col_text(0)), std::make_pair(static_cast<float>(q.col_double(1)), std::move(v)));
+      BuiltinWord w;
+      w.idf = static_cast<float>(q.col_double(1));
+      w.vec.resize(b.size() / sizeof(float));
+      if (!b.empty()) std::memcpy(w.vec.data(), b.data(), w.vec.size() * sizeof(float));
+      words.emplace(std::string(q.col_text(0)), std::move(w));
     }
     if (!q.last_status().ok()) return q.last_status();
-    BuiltinWordLookup mem = [words](const std::string& term, float* idf, std::vector<float>* vec) -> Result<bool> {
-      auto it = words->find(term);
-      if (it == words->end()) return false;
-      *idf = it->second.first;
-      *vec = it->second.second;
-      return true;
-    };
-    return std::unique_ptr<Embedder>(new BuiltinEmbedder(*id, dim, std::move(mem)));
+    auto e = BuiltinEmbedder::over_words(*id, dim, std::move(words));
+    if (!e.ok()) return e.status();
+    (*e)->set_threads(threads);
+    return std::unique_ptr<Embedder>(std::move(e).value());
   }
   BuiltinWordLookup lookup = [s](const std::string& term, float* idf, std::vector<float>* vec) -> Result<bool> {
     Stmt q = s->db().must_prepare("SELECT idf, vec FROM builtin_words WHERE term = ?1");

@@ -21,8 +21,9 @@ Status train_builtin_if_needed(IndexStore& store, bool force, bool* trained,
                                const BuiltinTrainOptions& o = {});
 
 // The embedder over the stored model. kNotFound when the index has no builtin model yet.
-// `preload`: read every word vector now (for embedding many chunks); otherwise each distinct
-// term is looked up when first seen (a query needs a handful).
-Result<std::unique_ptr<Embedder>> open_builtin_embedder(IndexStore& store, bool preload);
+// `preload`: read every word vector now (for embedding many chunks; documents are then
+// embedded on `threads` threads, 0 = all cores, with the same vectors for every count);
+// otherwise each distinct term is looked up when first seen (a query needs a handful).
+Result<std::unique_ptr<Embedder>> open_builtin_embedder(IndexStore& store, bool preload, int threads = 1);
 
 }  // namespace pampax

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,12 +72,16 @@ struct IndexInfo {
 };
 
 struct EmbedOptions {
-  // The embedder to use; backend "none" means the one remembered in the index (an error if
-  // there is none). A different model than the index's vectors were made with is re-embedded.
+  // The embedder to use; backend "none" means the index's own choice (Engine::index_embedder:
+  // the one it remembers, or the builtin embedder on an index that never chose one). A
+  // different model than the index's vectors were made with is re-embedded.
   EmbedConfig config;
   bool reembed = false;        // drop this model's vectors and compute them again
   int batch = 64;              // chunks per embed() call and per write transaction; <= 0: the
                                // backend's default (1,024 for builtin, 64 otherwise)
+  int threads = 0;             // builtin: threads of training's counting and of embedding a
+                               // batch (0 = all cores); the model and vectors are the same for
+                               // every count
   ProgressSink* progress = nullptr;
   const std::atomic<bool>* cancel = nullptr;  // as IndexOptions::cancel: stops between batches
 };
@@ -122,6 +127,21 @@ class Engine {
   // change), in batches, each committed: interrupted, the next call resumes. Lexical search
   // works throughout. REQUIRES: opened in kWrite mode.
   Result<EmbedReport> embed(const EmbedOptions& options);
+
+  // The embedder an index run uses when none is named, the same for every entry point
+  // (`pampax index`/`update`, the MCP index/update tools, `pampax watch`): the one the index
+  // remembers; on an index that never chose one, the builtin embedder (pampax's default);
+  // backend "none" when the index opted out (disable_embeddings). Errors: kCorrupt for a
+  // damaged record.
+  Result<EmbedConfig> index_embedder();
+  // The embedding pass after an index run: embed(options) with options.config, or with
+  // index_embedder() when options.config is "none". std::nullopt (nothing done) when the
+  // index opted out. REQUIRES: kWrite mode.
+  Result<std::optional<EmbedReport>> embed_after_index(const EmbedOptions& options);
+  // Opts this index out of embeddings (`pampax index --embed none`): drops its vectors and
+  // remembers the choice, so that no entry point embeds it until an embedder is named again.
+  // REQUIRES: kWrite mode.
+  Status disable_embeddings();
 
   Result<IndexInfo> info();
   // Hybrid and vector modes use the index's embedder (loaded on first use and kept, with the

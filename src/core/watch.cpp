@@ -228,13 +228,6 @@ bool TreeWatcher::ignored(std::string_view, bool) const { return false; }
 
 namespace {
 
-bool has_embedder(IndexStore& store) {
-  auto stored = store.meta("embed_config");
-  if (!stored) return false;
-  auto c = EmbedConfig::from_json(*stored);
-  return c.ok() && c->enabled();
-}
-
 }  // namespace
 
 Status run_watch(Engine& engine, const WatchOptions& options, int stop_fd,
@@ -258,9 +251,11 @@ Status run_watch(Engine& engine, const WatchOptions& options, int stop_fd,
     if (!r.ok()) return r.status();
     u.report = std::move(r).value();
     bool changed = u.report.files_indexed + u.report.files_deleted > 0;
-    if (options.embed && (initial || changed) && has_embedder(engine.store())) {
-      EmbedOptions eo;  // backend "none": the index's own embedder
-      auto e = engine.embed(eo);
+    if (options.embed && (initial || changed)) {
+      EmbedOptions eo;  // backend "none": the index's own choice (builtin on a new index)
+      eo.threads = options.index.threads;
+      eo.batch = 0;  // the backend's batch, commits about once a second
+      auto e = engine.embed_after_index(eo);
       if (e.ok()) u.embed = std::move(e).value();
       else u.embed_error = e.status().message();
     }

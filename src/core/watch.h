@@ -90,14 +90,16 @@ struct WatchOptions {
   std::chrono::milliseconds debounce{200};         // quiet time before an update
   std::chrono::milliseconds max_wait{2000};        // longest delay under continuous changes
   size_t max_watches = 0;                          // 0 = only the kernel's limit
-  bool embed = true;  // keep embeddings current when the index has an embedder configured
+  // Keep embeddings current with the index's embedder (Engine::embed_after_index: the builtin
+  // one on an index that never chose; none when it opted out with `--embed none`).
+  bool embed = true;
 };
 
 struct WatchUpdate {
   bool initial = false;        // the update run when watching starts
   TreeWatcher::Changes changes;
   IndexReport report;
-  std::optional<EmbedReport> embed;
+  std::optional<EmbedReport> embed;  // absent: not run, or the index opted out
   std::string embed_error;     // the embedding pass failed (lexical index is still current)
   size_t watched_dirs = 0;
   double seconds = 0;          // update (and embedding) time

@@ -131,7 +131,27 @@ void SparseMatrix::multiply(const float* x, int k, float* out) const {
   for (auto& th : pool) th.join();
 }
 
-SparseMatrix cooccurrence(const std::vector<std::vector<uint32_t>>& bags, int n) {
+namespace {
+
+// The worker count for `items` items of work, at least `min_per_thread` each: `threads` (0 =
+// all cores) at most.
+size_t worker_count(int threads, size_t items, size_t min_per_thread) {
+  size_t t = threads > 0 ? static_cast<size_t>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  return std::clamp<size_t>(items / std::max<size_t>(1, min_per_thread), 1, t);
+}
+
+// Runs fn(t, from, to) on `workers` threads over contiguous slices of [0, n) (the calling
+// thread takes slice 0).
+void for_slices(size_t workers, size_t n, const std::function<void(size_t, size_t, size_t)>& fn) {
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < workers; ++t) pool.emplace_back(fn, t, n * t / workers, n * (t + 1) / workers);
+  fn(0, 0, n / workers);
+  for (std::thread& th : pool) th.join();
+}
+
+// The distinct upper-triangle pair keys of bags [from, to), sorted, with their counts.
+void count_pairs(const std::vector<std::vector<uint32_t>>& bags, size_t from, size_t to,
+                 std::vector<uint64_t>* distinct_out, std::vector<float>* count_out) {
   // Upper-triangle pair keys, buffered, then sorted and merged into (key, count) runs: memory is
   // bounded by the distinct pairs plus the buffer, not by every pair occurrence.
   constexpr size_t kBuffer = size_t{1} << 22;
@@ -160,7 +180,8 @@ SparseMatrix cooccurrence(const std::vector<std::vector<uint32_t>>& bags, int n)
     keys.clear();
   };
   std::vector<uint32_t> u;
-  for (const auto& bag : bags) {
+  for (size_t q = from; q < to; ++q) {
+    const auto& bag = bags[q];
     u.assign(bag.begin(), bag.end());
     std::sort(u.begin(), u.end());
     u.erase(std::unique(u.begin(), u.end()), u.end());
@@ -169,7 +190,48 @@ SparseMatrix cooccurrence(const std::vector<std::vector<uint32_t>>& bags, int n)
     if (keys.size() >= kBuffer) flush();
   }
   flush();
-  keys.shrink_to_fit();
+  distinct_out->swap(distinct);
+  count_out->swap(count);
+}
+
+}  // namespace
+
+SparseMatrix cooccurrence(const std::vector<std::vector<uint32_t>>& bags, int n, int threads) {
+  // Slices of bags are counted on their own threads, then merged. Counts are whole numbers
+  // (exact in float), so the result does not depend on the slicing.
+  const size_t workers = worker_count(threads, bags.size(), 512);
+  std::vector<std::vector<uint64_t>> part_keys(workers);
+  std::vector<std::vector<float>> part_counts(workers);
+  for_slices(workers, bags.size(), [&](size_t t, size_t from, size_t to) {
+    count_pairs(bags, from, to, &part_keys[t], &part_counts[t]);
+  });
+  std::vector<uint64_t> distinct = std::move(part_keys[0]);
+  std::vector<float> count = std::move(part_counts[0]);
+  for (size_t t = 1; t < workers; ++t) {
+    const std::vector<uint64_t>& k2 = part_keys[t];
+    const std::vector<float>& c2 = part_counts[t];
+    std::vector<uint64_t> dm;
+    std::vector<float> cm;
+    dm.reserve(distinct.size() + k2.size());
+    cm.reserve(dm.capacity());
+    size_t a = 0, b = 0;
+    while (a < distinct.size() || b < k2.size()) {
+      if (b >= k2.size() || (a < distinct.size() && distinct[a] < k2[b])) {
+        dm.push_back(distinct[a]);
+        cm.push_back(count[a++]);
+      } else if (a >= distinct.size() || k2[b] < distinct[a]) {
+        dm.push_back(k2[b]);
+        cm.push_back(c2[b++]);
+      } else {
+        dm.push_back(distinct[a]);
+        cm.push_back(count[a++] + c2[b++]);
+      }
+    }
+    distinct.swap(dm);
+    count.swap(cm);
+    std::vector<uint64_t>().swap(part_keys[t]);
+    std::vector<float>().swap(part_counts[t]);
+  }
   SparseMatrix m;
   m.n = n;
   m.row_start.assign(static_cast<size_t>(n) + 1, 0);
@@ -393,17 +455,25 @@ std::string BuiltinModel::model_id() const {
 BuiltinModel train_builtin_model(const std::vector<std::string>& texts, const BuiltinTrainOptions& o) {
   BuiltinModel model;
   model.dim = o.dim;
-  // Document frequencies over the training chunks.
+  // Document frequencies over the training chunks: slices of chunks on their own threads,
+  // whose counts are then added (sums of whole numbers: the same for any slicing).
   std::unordered_map<std::string, uint32_t> df;
   std::vector<std::vector<std::string>> docs(texts.size());
-  for (size_t i = 0; i < texts.size(); ++i) {
-    std::vector<std::string>& d = docs[i];
-    builtin_terms(texts[i], false, [&](const std::string& t) { d.push_back(t); });
-    std::vector<std::string> u = d;
-    std::sort(u.begin(), u.end());
-    u.erase(std::unique(u.begin(), u.end()), u.end());
-    for (const std::string& t : u) ++df[t];
-  }
+  const size_t workers = worker_count(o.threads, texts.size(), 256);
+  std::vector<std::unordered_map<std::string, uint32_t>> part_df(workers);
+  for_slices(workers, texts.size(), [&](size_t t, size_t from, size_t to) {
+    for (size_t i = from; i < to; ++i) {
+      std::vector<std::string>& d = docs[i];
+      builtin_terms(texts[i], false, [&](const std::string& term) { d.push_back(term); });
+      std::vector<std::string> u = d;
+      std::sort(u.begin(), u.end());
+      u.erase(std::unique(u.begin(), u.end()), u.end());
+      for (const std::string& term : u) ++part_df[t][term];
+    }
+  });
+  df = std::move(part_df[0]);
+  for (size_t t = 1; t < workers; ++t)
+    for (const auto& [term, n] : part_df[t]) df[term] += n;
   // Vocabulary: the max_vocab most frequent terms with df >= min_df (ties by term), sorted.
   std::vector<std::pair<uint32_t, std::string>> cand;
   for (const auto& [t, n] : df)
@@ -441,7 +511,7 @@ BuiltinModel train_builtin_model(const std::vector<std::string>& texts, const Bu
       d.clear();
       d.shrink_to_fit();
     }
-    SparseMatrix m = ppmi(cooccurrence(bags, v));
+    SparseMatrix m = ppmi(cooccurrence(bags, v, o.threads));
     bags.clear();
     std::vector<float> u, s;
     trace_point("builtin: PPMI matrix built");

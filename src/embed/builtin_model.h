@@ -5,7 +5,7 @@
 // Measured on CoSQA and SWE-bench Lite in docs/benchmarks.md; the design in docs/DESIGN.md.
 //
 // Everything here is deterministic: the same texts give bit-identical vectors (fixed seed,
-// sorted vocabulary, single-threaded sums in a fixed order).
+// sorted vocabulary, sums in a fixed order whatever the thread count).
 // Threading: pure functions, safe to call concurrently on different data.
 #pragma once
 #include <cstdint>
@@ -34,8 +34,9 @@ struct SparseMatrix {
 };
 
 // C(i,j) = number of bags holding both i and j (i != j; each bag counted once per pair), over
-// bags of term ids < n. Bags may hold repeats; they are deduplicated.
-SparseMatrix cooccurrence(const std::vector<std::vector<uint32_t>>& bags, int n);
+// bags of term ids < n. Bags may hold repeats; they are deduplicated. Counted on up to
+// `threads` threads (0 = all cores); the result does not depend on the count.
+SparseMatrix cooccurrence(const std::vector<std::vector<uint32_t>>& bags, int n, int threads = 1);
 
 // PPMI with context-distribution smoothing: with r_i = sum_j C(i,j), T = sum_i r_i and
 // c_j = r_j^alpha / sum_k r_k^alpha, PPMI(i,j) = max(0, log(C(i,j) / (r_i c_j))). Zero entries
@@ -65,6 +66,9 @@ struct BuiltinTrainOptions {
   int oversample = 16;
   int power = 1;
   uint64_t seed = 42;
+  // Threads for the per-chunk counting (terms, pairs): 0 = all cores. Not part of the model:
+  // every count gives the same model.
+  int threads = 1;
 };
 
 // The defaults, overridden by $PAMPAX_BUILTIN_TRAIN when set: comma-separated key=value pairs

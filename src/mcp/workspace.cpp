@@ -1,7 +1,5 @@
 #include "mcp/workspace.h"
 
-#include "embed/config.h"
-
 namespace pampax::mcp {
 
 Workspace::Workspace(std::filesystem::path root) : root_(std::move(root)) {}
@@ -73,22 +71,16 @@ Result<Workspace::RunReport> Workspace::run_index(bool update, bool force, Progr
     return r.status();
   }
   out.index = std::move(*r);
-  bool embed_now = false;
-  if (auto stored = (*engine)->store().meta("embed_config")) {
-    auto cfg = EmbedConfig::from_json(*stored);
-    embed_now = cfg.ok() && cfg->enabled();
+  EmbedOptions eo;  // backend "none": the index's own choice (builtin on a new index)
+  eo.progress = progress;
+  eo.cancel = cancel;
+  eo.batch = 0;  // the backend's batch, commits about once a second
+  auto e = (*engine)->embed_after_index(eo);
+  if (!e.ok()) {
+    reset_reader();
+    return e.status();
   }
-  if (embed_now) {
-    EmbedOptions eo;  // backend "none": the embedder the index remembers
-    eo.progress = progress;
-    eo.cancel = cancel;
-    auto e = (*engine)->embed(eo);
-    if (!e.ok()) {
-      reset_reader();
-      return e.status();
-    }
-    out.embed = std::move(*e);
-  }
+  out.embed = std::move(e).value();
   engine->reset();
   reset_reader();
   return out;

@@ -35,10 +35,11 @@ class Workspace {
 
   struct RunReport {
     IndexReport index;
-    std::optional<EmbedReport> embed;  // when the index has an embedder configured
+    std::optional<EmbedReport> embed;  // absent when the index opted out of embeddings
   };
   // index_project (update == false) / update_project (update == true): brings the index up to
-  // date, then computes missing vectors when the index remembers an enabled embedder.
+  // date, then computes missing vectors with the index's embedder (Engine::embed_after_index:
+  // the builtin one on an index that never chose; none when it opted out).
   // A call made while another run is in progress waits for it. Errors: kNotFound for update
   // without an index; kCancelled when *cancel became true (committed work is kept); Engine's errors.
   Result<RunReport> run_index(bool update, bool force, ProgressSink* progress,

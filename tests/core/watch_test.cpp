@@ -3,10 +3,12 @@
 #include "core/watch.h"
 
 #include <poll.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "../test_util.h"
+#include "core/engine.h"
 
 namespace pampax {
 namespace {
@@ -95,6 +97,75 @@ TEST(TreeWatcher, LimitIsAClearError) {
       << w.status().message();
   EXPECT_NE(w.status().message().find("sysctl fs.inotify.max_user_watches"), std::string::npos);
   EXPECT_TRUE(TreeWatcher::open(d.path(), 4).ok());
+}
+
+// A small tree of Python functions whose words recur (the builtin model needs terms seen in
+// two chunks or more).
+void write_repo(const TempDir& d) {
+  for (int i = 0; i < 12; ++i)
+    d.write("pkg/m" + std::to_string(i) + ".py",
+            "def parse_config_" + std::to_string(i) + "(path):\n    \"\"\"Read the config file and "
+            "parse its rows.\"\"\"\n    rows = open(path).read().split()\n    return rows\n\n"
+            "def write_cache_" + std::to_string(i) + "(rows):\n    \"\"\"Write the rows to the "
+            "cache.\"\"\"\n    return len(rows)\n");
+}
+
+// run_watch's first update on `root`, then stop: what it reported.
+WatchUpdate first_watch_update(Engine& engine) {
+  int stop[2];
+  EXPECT_EQ(::pipe(stop), 0);
+  WatchUpdate first;
+  WatchOptions opt;
+  opt.debounce = std::chrono::milliseconds(10);
+  Status st = run_watch(engine, opt, stop[0], [&](const WatchUpdate& u) {
+    first = u;
+    EXPECT_EQ(::write(stop[1], "x", 1), 1);
+  });
+  EXPECT_TRUE(st.ok()) << st.message();
+  ::close(stop[0]);
+  ::close(stop[1]);
+  return first;
+}
+
+// The builtin default is the Engine's: a new index made by `pampax watch` gets builtin
+// vectors like one made by `pampax index`.
+TEST(RunWatch, NewIndexGetsBuiltinVectors) {
+  TempDir d;
+  write_repo(d);
+  auto e = Engine::open(d.path(), Engine::Mode::kWrite);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  WatchUpdate u = first_watch_update(**e);
+  EXPECT_TRUE(u.embed_error.empty()) << u.embed_error;
+  ASSERT_TRUE(u.embed.has_value());
+  EXPECT_EQ(u.embed->backend, "builtin");
+  EXPECT_GT(u.embed->embedded, 0);
+  auto info = (*e)->info();
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->embedder, "builtin");
+  EXPECT_EQ(info->embed_model.rfind("builtin:", 0), 0u) << info->embed_model;
+  EXPECT_EQ(info->embedded_chunks, info->counts.chunks);
+  EXPECT_GT(info->counts.chunks, 0);
+}
+
+// An index opted out with `--embed none` (Engine::disable_embeddings) stays without vectors.
+TEST(RunWatch, OptedOutIndexStaysWithoutVectors) {
+  TempDir d;
+  write_repo(d);
+  auto e = Engine::open(d.path(), Engine::Mode::kWrite);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  ASSERT_TRUE((*e)->disable_embeddings().ok());
+  WatchUpdate u = first_watch_update(**e);
+  EXPECT_TRUE(u.embed_error.empty()) << u.embed_error;
+  EXPECT_FALSE(u.embed.has_value());
+  EXPECT_GT(u.report.files_indexed, 0u);
+  auto info = (*e)->info();
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->embedder, "");
+  EXPECT_EQ(info->embed_model, "");
+  EXPECT_EQ(info->embedded_chunks, 0);
+  auto n = (*e)->store().db().must_prepare("SELECT count(*) FROM embeddings");
+  ASSERT_TRUE(n.step());
+  EXPECT_EQ(n.col_int(0), 0);
 }
 
 }  // namespace

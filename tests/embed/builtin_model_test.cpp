@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -272,6 +273,90 @@ TEST(BuiltinModel, TrainingOptionsFromTheEnvironment) {
   EXPECT_EQ(o.sample_chunks, 500);
   EXPECT_EQ(o.max_terms_per_chunk, d.max_terms_per_chunk);  // invalid values are ignored
   EXPECT_EQ(o.max_vocab, d.max_vocab);
+}
+
+// Documents embedded on 1, 2 or 3 threads give bit-identical vectors (each text is summed by one
+// thread in its own term order), in the caller's order, also when the memos are warm.
+TEST(BuiltinModel, ThreadCountDoesNotChangeTheVectors) {
+  BuiltinTrainOptions o;
+  o.dim = 16;
+  BuiltinModel m = train_builtin_model(corpus(), o);
+  ASSERT_GT(m.terms.size(), 10u);
+  // Varied texts, more than the threshold for threads (32 a thread), some with no known term.
+  const std::vector<std::string> bases = corpus();
+  std::vector<std::string> texts;
+  for (int i = 0; i < 700; ++i) {
+    const std::string& base = bases[static_cast<size_t>(i) % bases.size()];
+    texts.push_back(i % 50 == 7 ? "zzqx " + std::to_string(i)
+                                : base.substr(0, base.size() * static_cast<size_t>(1 + i % 5) / 5) +
+                                      " request" + std::string(static_cast<size_t>(i % 3), 'x'));
+  }
+  BuiltinEmbedder one(m);
+  one.set_threads(1);
+  auto want = one.embed(texts, EmbedRole::kDocument);
+  ASSERT_TRUE(want.ok());
+  ASSERT_EQ(want->size(), texts.size() * 16);
+  size_t zero_rows = 0;
+  for (size_t i = 0; i < texts.size(); ++i)
+    zero_rows += std::all_of(&(*want)[i * 16], &(*want)[i * 16] + 16, [](float x) { return x == 0.0f; });
+  EXPECT_EQ(zero_rows, 14u);  // the "zzqx" texts only
+  for (int threads : {2, 3, 0}) {
+    BuiltinEmbedder e(m);
+    e.set_threads(threads);
+    for (int rep = 0; rep < 2; ++rep) {  // cold, then warm memos
+      auto got = e.embed(texts, EmbedRole::kDocument);
+      ASSERT_TRUE(got.ok());
+      ASSERT_EQ(got->size(), want->size());
+      EXPECT_EQ(std::memcmp(got->data(), want->data(), want->size() * sizeof(float)), 0)
+          << threads << " threads, pass " << rep;
+    }
+  }
+  // Each text alone (one thread) gives its row of the batch.
+  for (size_t i : {size_t{0}, size_t{7}, size_t{345}, size_t{699}}) {
+    auto v = one.embed({texts[i]}, EmbedRole::kDocument);
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(std::memcmp(v->data(), &(*want)[i * 16], 16 * sizeof(float)), 0) << i;
+  }
+}
+
+// Training counts terms and pairs on several threads; the model (terms, idf, vectors, id) is
+// the same for every thread count.
+TEST(BuiltinModel, TrainingThreadsDoNotChangeTheModel) {
+  // Enough chunks for several counting threads (256 texts and 512 bags a thread at least).
+  std::vector<std::string> texts;
+  const std::vector<std::string> bases = corpus();
+  for (int i = 0; i < 1600; ++i)
+    texts.push_back(bases[static_cast<size_t>(i) % bases.size()] + " step" + std::to_string(i % 40) +
+                    " stage" + std::to_string(i % 13) + " item" + std::to_string(i % 7));
+  BuiltinTrainOptions o;
+  o.dim = 8;
+  o.threads = 1;
+  BuiltinModel one = train_builtin_model(texts, o);
+  ASSERT_GT(one.terms.size(), 30u);
+  for (int threads : {2, 3}) {
+    o.threads = threads;
+    BuiltinModel m = train_builtin_model(texts, o);
+    EXPECT_EQ(m.terms, one.terms) << threads;
+    EXPECT_EQ(m.idf, one.idf) << threads;
+    EXPECT_EQ(m.vectors, one.vectors) << threads;
+    EXPECT_EQ(m.model_id(), one.model_id()) << threads;
+  }
+  // The co-occurrence counts alone, with repeats inside bags.
+  std::vector<std::vector<uint32_t>> bags;
+  uint64_t x = 7;
+  for (int b = 0; b < 2000; ++b) {
+    std::vector<uint32_t> bag;
+    for (int k = 0; k < 2 + b % 9; ++k) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      bag.push_back(static_cast<uint32_t>((x >> 33) % 300));
+    }
+    bags.push_back(bag);
+  }
+  SparseMatrix c1 = cooccurrence(bags, 300, 1), c3 = cooccurrence(bags, 300, 3);
+  EXPECT_EQ(c1.row_start, c3.row_start);
+  EXPECT_EQ(c1.col, c3.col);
+  EXPECT_EQ(c1.val, c3.val);
+  EXPECT_GT(c1.col.size(), 1000u);
 }
 
 }  // namespace

@@ -208,5 +208,40 @@ TEST(Builtin, KilledEmbeddingResumes) {
   EXPECT_TRUE(parse(v)["warnings"].empty());
 }
 
+// Every vector of the index, by content hash, as bytes ("" on error).
+std::string all_vectors(const std::filesystem::path& root) {
+  auto db = Db::open((root / ".pampax" / "index.db").string(), Db::Mode::kReadOnly);
+  if (!db.ok()) return "";
+  Stmt q = (*db)->must_prepare("SELECT model, hash, vec FROM embeddings ORDER BY model, hash");
+  std::string out;
+  while (q.step()) {
+    out += std::string(q.col_text(0)) + ":" + std::to_string(q.col_int(1)) + "=";
+    out += std::string(q.col_blob(2));
+  }
+  return out;
+}
+
+// The embedding pass follows -j: on 1 and on 2 threads it stores bit-identical vectors.
+TEST(Builtin, VectorsDoNotDependOnTheThreadCount) {
+  TempDir a;
+  make_repo(a, 300);
+  ASSERT_EQ(pampax({"index", a.path().string(), "--no-embed", "-q"}).exit_code, 0);
+  TempDir b;
+  std::filesystem::copy(a.path(), b.path(), std::filesystem::copy_options::recursive |
+                                                std::filesystem::copy_options::overwrite_existing);
+  // Nothing left to parse: the runs differ only in the embedding pass's threads.
+  ProcResult one = pampax({"index", a.path().string(), "-j", "1", "-o", "json"});
+  ProcResult two = pampax({"index", b.path().string(), "-j", "2", "-o", "json"});
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+  json e1 = parse(one)["embeddings"], e2 = parse(two)["embeddings"];
+  EXPECT_EQ(e1["model"], e2["model"]);
+  EXPECT_GT(e1["embedded"].get<int64_t>(), 300);  // enough texts for 2 threads
+  EXPECT_EQ(e1["embedded"], e2["embedded"]);
+  std::string v1 = all_vectors(a.path()), v2 = all_vectors(b.path());
+  EXPECT_GT(v1.size(), 300u * 128 * sizeof(float));
+  EXPECT_TRUE(v1 == v2) << "the vectors differ between -j 1 and -j 2";
+}
+
 }  // namespace
 }  // namespace pampax

@@ -112,6 +112,9 @@ TEST(Concurrency, SearchesDuringWatchUpdatesNeverFail) {
   TempDir repo, logs;
   repo.write("marker.py", "def zebracornmarker():\n    return 1\n");
   write_files(repo, 200, 0);
+  // Lexical, as above: watch keeps a new index's builtin vectors current too, and a search
+  // during its embedding pass rightly warns that chunks have no vector yet.
+  ASSERT_EQ(run_process({PAMPAX_BINARY, "index", repo.path().string(), "-q", "--embed", "none"}).exit_code, 0);
   BgProcess watch({PAMPAX_BINARY, "watch", repo.path().string(), "--debounce-ms", "20"},
                   logs / "out", logs / "err");
   ASSERT_TRUE(wait_until([&] { return watch.err().find("watching") != std::string::npos || !watch.running(); }));

@@ -290,5 +290,51 @@ TEST_F(SessionTest, DuplicateIdInFlightIsRefused) {
   EXPECT_EQ(out[0]["error"]["code"], kInvalidRequest);
 }
 
+// The builtin default is the Engine's: index_project on a new index embeds with the builtin
+// embedder, as `pampax index` does; update_project keeps the vectors current.
+TEST_F(SessionTest, IndexProjectGivesANewIndexBuiltinVectors) {
+  json r = call("index_project", json::object());
+  ASSERT_EQ(r["result"]["isError"], false) << r.dump();
+  const json& e = r["result"]["structuredContent"]["embeddings"];
+  ASSERT_TRUE(e.is_object()) << r.dump();
+  EXPECT_EQ(e["model"].get<std::string>().rfind("builtin:", 0), 0u) << e.dump();
+  EXPECT_GT(e["embedded"].get<int>(), 0);
+  EXPECT_EQ(e["chunks"], r["result"]["structuredContent"]["chunks"]);
+  dir_.write("src/extra.py", "def load_extra(path):\n    return open(path).read()\n");
+  r = call("update_project", json::object());
+  ASSERT_EQ(r["result"]["isError"], false) << r.dump();
+  EXPECT_EQ(r["result"]["structuredContent"]["embeddings"]["chunks"].get<int>(),
+            r["result"]["structuredContent"]["embeddings"]["embedded"].get<int>() +
+                r["result"]["structuredContent"]["embeddings"]["reused"].get<int>());
+  r = call("get_project_stats", json::object());
+  const json& s = r["result"]["structuredContent"];
+  ASSERT_TRUE(s["embeddings"].is_object()) << s.dump();
+  EXPECT_EQ(s["embeddings"]["embedder"], "builtin") << s.dump();
+  EXPECT_EQ(s["embeddings"]["model"].get<std::string>().rfind("builtin:", 0), 0u) << s.dump();
+  EXPECT_EQ(s["embeddings"]["chunks"], s["chunks"]) << s.dump();
+  // Vector search answers (it is refused on an index without vectors).
+  r = call("search_code", {{"query", "read the config file"}, {"mode", "vector"}});
+  EXPECT_EQ(r["result"]["isError"], false) << r.dump();
+}
+
+// An index opted out with `pampax index --embed none` stays lexical through the MCP tools.
+TEST_F(SessionTest, IndexProjectKeepsAnOptedOutIndexLexical) {
+  {
+    auto e = Engine::open(dir_.path(), Engine::Mode::kWrite);
+    ASSERT_TRUE(e.ok()) << e.status().message();
+    ASSERT_TRUE((*e)->disable_embeddings().ok());
+  }
+  json r = call("index_project", json::object());
+  ASSERT_EQ(r["result"]["isError"], false) << r.dump();
+  EXPECT_FALSE(r["result"]["structuredContent"].contains("embeddings")) << r.dump();
+  r = call("update_project", json::object());
+  ASSERT_EQ(r["result"]["isError"], false) << r.dump();
+  EXPECT_FALSE(r["result"]["structuredContent"].contains("embeddings")) << r.dump();
+  r = call("search_code", {{"query", "read the config file"}, {"mode", "vector"}});
+  EXPECT_EQ(r["result"]["isError"], true) << r.dump();
+  EXPECT_NE(r["result"]["content"][0]["text"].get<std::string>().find("vector search is not available"), std::string::npos)
+      << r.dump();
+}
+
 }  // namespace
 }  // namespace pampax::mcp
