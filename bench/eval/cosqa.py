@@ -66,6 +66,10 @@ def main():
     ap.add_argument("--limit", type=int, default=100, help="results requested per query")
     ap.add_argument("--reindex", action="store_true", help="rebuild the index from scratch")
     ap.add_argument("--out", help="write per-query ranks as JSON here")
+    ap.add_argument("--set", choices=("dev500", "heldout"), default="dev500",
+                    help="dev500: the 500 retrieval dev queries (the target's set, used for tuning); "
+                         "heldout: the pairs of cosqa-dev.json labelled 1 whose function is in the corpus "
+                         "and whose query is not a dev500 query (299; not used for tuning)")
     ap.add_argument("--index-args", default="", help="more `pampax index` arguments, e.g. '--train-expansions'")
     args = ap.parse_args()
 
@@ -80,6 +84,14 @@ def main():
 
     with open(os.path.join(args.data, "cosqa-retrieval-dev-500.json")) as f:
         queries = json.load(f)
+    if args.set == "heldout":
+        with open(os.path.join(args.data, "code_idx_map.txt")) as f:
+            code_to_idx = json.load(f)
+        with open(os.path.join(args.data, "cosqa-dev.json")) as f:
+            pairs = json.load(f)
+        asked = set(q["doc"] for q in queries)
+        queries = [{"idx": p["idx"], "doc": p["doc"], "retrieval_idx": code_to_idx[p["code"]]}
+                   for p in pairs if p.get("label") == 1 and p["code"] in code_to_idx and p["doc"] not in asked]
     report = {"summary": {}, "queries": []}
     for mode in args.modes.split(","):
         ranks, t = [], time.time()
@@ -96,8 +108,8 @@ def main():
         for k in KS:
             summary["r@%d" % k] = sum(1 for r in ranks if r and r <= k) / m
         report["summary"][mode or "default"] = summary
-        print("cosqa dev-500 mode=%-8s mrr %.3f r@1 %.3f r@5 %.3f r@10 %.3f  (%d queries, %.0fs)" % (
-            mode or "default", summary["mrr"], summary["r@1"], summary["r@5"], summary["r@10"], m,
+        print("cosqa %s mode=%-8s mrr %.3f r@1 %.3f r@5 %.3f r@10 %.3f  (%d queries, %.0fs)" % (
+            args.set, mode or "default", summary["mrr"], summary["r@1"], summary["r@5"], summary["r@10"], m,
             summary["seconds"]))
     print("baseline (BM25): mrr 0.335")
     if args.out:
