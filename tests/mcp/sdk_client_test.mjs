@@ -115,6 +115,11 @@ r = await call("search_code", { query: "parse config file", limit: 3 });
 check(!r.isError && r.structuredContent.results.length > 0, "search_code finds results", r);
 check(r.structuredContent.results[0].path === "src/config.py", "the config parser ranks first", r.structuredContent.results);
 const firstId = r.structuredContent.results[0].id;
+// A rewritten question: its language hint and correction pass the outputSchema (call() checks).
+r = await call("search_code", { query: "python parse confg file", limit: 3 });
+check(!r.isError && JSON.stringify(r.structuredContent.language_hint) === '["python"]', "search_code reports the language hint", r.structuredContent);
+check(r.structuredContent.corrections?.[0]?.typed === "confg" && r.structuredContent.corrections[0].searched === "config",
+      "search_code reports the spelling correction", r.structuredContent);
 let page1 = await call("search_code", { query: "widget", limit: 5 });
 check(page1.structuredContent.results.length === 5 && page1.structuredContent.next_cursor, "page 1 has a cursor", page1.structuredContent);
 let page2 = await call("search_code", { query: "widget", limit: 5, cursor: page1.structuredContent.next_cursor });
