@@ -242,9 +242,7 @@ Status Engine::disable_embeddings() {
     return st;
   }
   PAMPAX_RETURN_IF_ERROR(store_->commit());
-  vectors_.reset();
-  vectors_source_ = "";
-  embedder_.reset();
+  drop_vectors();
   return Status::Ok();
 }
 
@@ -425,28 +423,23 @@ Result<EmbedReport> Engine::embed_uncached(const EmbedOptions& options) {
   // The vector file and, for a large index, the HNSW graph are made now, not by a search.
   // Both are caches: failing to make them costs speed only (a note on stderr).
   {
-    VectorFileStamp want{key, info.dim, 0, 0};
-    auto gen = store_->generation();
-    if (gen.ok()) want.generation = *gen;
-    const std::string vpath = (root_ / ".pampax" / vector_file_name(key)).string();
-    std::unique_ptr<VectorIndex> vi;
-    if (gen.ok() && *gen > 0)
-      if (auto f = open_vector_file(vpath, want); f.ok()) vi = std::move(f).value();
-    // A valid file means nothing changed since the pass that wrote it (and made the graph).
-    bool changed = rep.embedded > 0 || !vi;
-    if (!vi) {
+    // A valid file after a pass that embedded nothing: nothing changed since the pass that
+    // wrote it (and made the graph). Otherwise the rows come from SQLite (the graph build
+    // reads every row, so not from a mapping), which also rewrites the file.
+    bool unchanged = false;
+    if (rep.embedded == 0) {
+      auto gen = store_->generation();
+      if (gen.ok() && *gen > 0)
+        unchanged = open_vector_file((root_ / ".pampax" / vector_file_name(key)).string(),
+                                     VectorFileStamp{key, info.dim, *gen, 0})
+                        .ok();
+    }
+    if (!unchanged) {
       int64_t missing = 0;
       auto loaded = load_vectors_and_file(key, &missing);
-      if (loaded.ok()) vi = std::move(loaded).value();
+      if (loaded.ok()) attach_graph(**loaded, root_, /*build=*/true);
       else std::fprintf(stderr, "pampax: %s\n", loaded.status().message().c_str());
     }
-    if (vi && changed && vi->mapped()) {  // the graph build reads every row: not from a mapping
-      int64_t missing = 0;
-      auto loaded = load_vectors_and_file(key, &missing);
-      if (loaded.ok()) vi = std::move(loaded).value();
-      else vi.reset();
-    }
-    if (vi && changed) attach_graph(*vi, root_, /*build=*/true);
   }
   clock.lap(&clock.file);
   clock.trace();
