@@ -6,7 +6,6 @@
 #include <unordered_map>
 
 #include "embed/builtin_embedder.h"
-#include "embed/builtin_prior.h"
 #include "embed/embed_text.h"
 #include "util/trace.h"
 
@@ -46,11 +45,6 @@ Status train_builtin_if_needed(IndexStore& store, bool force, bool* trained, con
   trace_point("builtin training: sample read");
   BuiltinModel m = train_builtin_model(texts, o);
   trace_point("builtin training: model trained");
-  if (const BuiltinModel& prior = embedded_builtin_prior(); !prior.terms.empty()) {
-    const char* w = std::getenv("PAMPAX_PRIOR_WEIGHT");
-    m = combine_builtin_models(m, prior, w ? static_cast<float>(std::atof(w)) : 1.0f);
-    trace_point("builtin training: prior combined");
-  }
   PAMPAX_RETURN_IF_ERROR(store.begin());
   Status st = store.db().exec("DELETE FROM builtin_words");
   if (st.ok()) {
