@@ -203,12 +203,13 @@ Status maybe_rebuild_hot_terms(IndexStore& store, const IndexCounts& counts, int
   int64_t min_df = std::max<int64_t>(1000, counts.chunks / 50);
   int64_t built_df = std::atoll(store.meta("hot_min_df").value_or("0").c_str());
   bool stale_threshold = built_df == 0 || min_df > 2 * built_df || 2 * min_df < built_df;
-  // Rebuilding reads every hot posting list (seconds on a kernel-sized index), so small
-  // updates keep the old lists: their scores drift a little, and search skips ids that no
-  // longer exist.
-  if (!stale_threshold && pending * 50 < counts.files) return Status::Ok();
   LexicalWeights lw;
   const double w[4] = {lw.path, lw.symbol, lw.doc, lw.body};
+  // Rebuilding reads every hot posting list (seconds on a kernel-sized index), so small
+  // updates merge the chunks they wrote into the old lists instead (without that, an edited
+  // file's chunks would lose every hot term's share until the next rebuild); the other
+  // chunks' scores drift a little, and search skips ids that no longer exist.
+  if (!stale_threshold && pending * 50 < counts.files) return store.merge_fresh_hot_terms(w, kHotTopK);
   PAMPAX_RETURN_IF_ERROR(store.rebuild_hot_terms(w, min_df, kHotTopK, threads));
   if (expansions) PAMPAX_RETURN_IF_ERROR(retrain_expansions(store));
   PAMPAX_RETURN_IF_ERROR(store.set_meta("hot_min_df", std::to_string(min_df)));

@@ -50,7 +50,7 @@ int tok_tokenize(Fts5Tokenizer*, void* ctx, int flags, const char* text, int n,
 }
 
 // ---- FTS5 ranking function pampax_rank(chunks_fts, w_path, w_symbol, w_doc, w_body[, phrase
-// weights]) ----
+// weights[, phrase document counts]]) ----
 // BM25F over term presence. The index is detail=column: it records which columns of a row
 // hold a term but not how often, so the pseudo term frequency of term t in row d is
 //   tf'(t,d) = sum over columns c containing t of  w_c / ((1 - b) + b * len(d,c) / avglen(c))
@@ -87,10 +87,25 @@ void pampax_rank(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_context*
       rc = api->xColumnTotalSize(fts, c, &total);
       fresh->avglen.push_back(rows > 0 ? std::max(1.0, double(total) / double(rows)) : 1.0);
     }
+    // Optional per-phrase document counts: "d0,d1,..." (6th argument; the others are counted).
+    std::vector<int64_t> known;
+    if (argc >= 6 && sqlite3_value_type(argv[5]) == SQLITE_TEXT) {
+      const char* p = reinterpret_cast<const char*>(sqlite3_value_text(argv[5]));
+      while (p && *p) {
+        char* end = nullptr;
+        long long d = std::strtoll(p, &end, 10);
+        if (end == p || d < 0) break;
+        known.push_back(d);
+        p = *end == ',' ? end + 1 : end;
+      }
+    }
     int phrases = api->xPhraseCount(fts);
     for (int i = 0; rc == SQLITE_OK && i < phrases; ++i) {
       int64_t df = 0;
-      rc = api->xQueryPhrase(fts, i, &df, count_rows_cb);
+      if (static_cast<size_t>(i) < known.size())
+        df = known[static_cast<size_t>(i)];
+      else
+        rc = api->xQueryPhrase(fts, i, &df, count_rows_cb);
       double n = double(rows), d = double(df);
       fresh->idf.push_back(std::log(1.0 + (n - d + 0.5) / (d + 0.5)));
     }

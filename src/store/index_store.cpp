@@ -2,10 +2,12 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <unordered_map>
 #include <thread>
 
@@ -205,9 +207,21 @@ Status IndexStore::put_file(const FileWrite& w) {
   if (!ins_chunk_)
     ins_chunk_ = db_->must_prepare(
         "INSERT INTO chunks(file_id, symbol_id, kind, name, qualified_name, doc, header, "
-        "start_line, end_line, start_byte, end_byte, tokens, hash) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+        "start_line, end_line, start_byte, end_byte, tokens, hash, id) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  // Chunk ids only grow past the hot-term watermark (see hot_watermark()): SQLite would reuse
+  // the ids above the largest remaining one, which may lie below it after deletions.
+  if (!sel_next_chunk_)
+    sel_next_chunk_ = db_->must_prepare(
+        "SELECT max(coalesce((SELECT max(id) FROM chunks), 0), "
+        "coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hot_watermark'), 0)) + 1");
+  int64_t next_id = 1;
+  if (sel_next_chunk_.step()) next_id = sel_next_chunk_.col_int(0);
+  Status next_st = sel_next_chunk_.last_status();
+  sel_next_chunk_.reset();
+  PAMPAX_RETURN_IF_ERROR(next_st);
   for (const StoredChunk& c : w.chunks) {
+    ins_chunk_.bind(14, next_id++);
     ins_chunk_.bind(1, fid);
     if (c.symbol >= 0 && static_cast<size_t>(c.symbol) < symbol_ids.size())
       ins_chunk_.bind(2, symbol_ids[static_cast<size_t>(c.symbol)]);
@@ -408,6 +422,19 @@ Result<std::optional<IndexStore::HotTerm>> IndexStore::hot_term(const std::strin
   return out;
 }
 
+Result<HotWatermark> IndexStore::hot_watermark() {
+  HotWatermark out;
+  Stmt q = db_->must_prepare(
+      "SELECT (SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'hot_watermark'), "
+      "(SELECT coalesce(max(id), 0) FROM chunks)");
+  if (q.step()) {
+    if (!q.col_null(0)) out.watermark = q.col_int(0);
+    out.max_chunk_id = q.col_int(1);
+  }
+  if (!q.last_status().ok()) return q.last_status();
+  return out;
+}
+
 Status IndexStore::rebuild_hot_terms(const double w[4], int64_t min_df, int top_k, int threads) {
   // 1. Which terms are hot: one pass over the vocabulary (cost ~ size of the index).
   std::vector<std::pair<std::string, int64_t>> terms;
@@ -459,11 +486,87 @@ Status IndexStore::rebuild_hot_terms(const double w[4], int64_t min_df, int top_
   // 3. Swap the table contents in one transaction.
   PAMPAX_RETURN_IF_ERROR(begin());
   Status st = db_->exec("DELETE FROM hot_terms");
+  // Chunks above this id were written after the lists: search scores them itself.
+  if (st.ok())
+    st = db_->exec(
+        "INSERT OR REPLACE INTO meta(key, value) "
+        "SELECT 'hot_watermark', CAST(coalesce(max(id), 0) AS TEXT) FROM chunks");
   Stmt ins = db_->must_prepare("INSERT INTO hot_terms(term, df, top) VALUES(?1, ?2, ?3)");
   for (size_t i = 0; st.ok() && i < terms.size(); ++i) {
     ins.bind(1, terms[i].first).bind(2, terms[i].second).bind_blob(3, packed[i]);
     st = ins.run();
   }
+  if (!st.ok()) {
+    rollback();
+    return st;
+  }
+  return commit();
+}
+
+Status IndexStore::merge_fresh_hot_terms(const double w[4], int top_k) {
+  auto mark = hot_watermark();
+  if (!mark.ok()) return mark.status();
+  if (!mark->has_fresh_chunks()) return Status::Ok();
+  struct List {
+    std::string term;
+    int64_t df;
+    std::vector<FtsHit> top;
+  };
+  std::vector<List> lists;
+  {
+    Stmt q = db_->must_prepare("SELECT term, df, top FROM hot_terms");
+    while (q.step()) lists.push_back({std::string(q.col_text(0)), q.col_int(1), unpack_hits(q.col_blob(2))});
+    if (!q.last_status().ok()) return q.last_status();
+  }
+  // The chunks of the lists still there (ids in order): an edited file's old chunks go, or
+  // their copies would hold the list places its new chunks compete for.
+  std::vector<int64_t> live;
+  {
+    Stmt q = db_->must_prepare("SELECT id FROM chunks WHERE id <= ?1 ORDER BY id");
+    q.bind(1, *mark->watermark);
+    while (q.step()) live.push_back(q.col_int(0));
+    if (!q.last_status().ok()) return q.last_status();
+  }
+  const auto better = [](const FtsHit& a, const FtsHit& b) {
+    return a.score != b.score ? a.score > b.score : a.chunk_id < b.chunk_id;
+  };
+  PAMPAX_RETURN_IF_ERROR(begin());
+  Stmt upd = db_->must_prepare("UPDATE hot_terms SET top = ?2 WHERE term = ?1");
+  // The term's best chunks among those written since: FTS5 seeks past the watermark in its
+  // postings, and the list's document count stands in for the one pampax_rank would count
+  // over the whole posting list (which would cost as much as a rebuild of that list).
+  Stmt fresh_q = db_->must_prepare(
+      "SELECT rowid, pampax_rank(chunks_fts, ?1, ?2, ?3, ?4, '', ?5) AS s FROM chunks_fts "
+      "WHERE chunks_fts MATCH ?6 AND rowid > ?7 ORDER BY s DESC, rowid LIMIT ?8");
+  Status st;
+  std::vector<FtsHit> fresh;
+  for (auto& [term, df, top] : lists) {
+    fresh_q.reset();
+    for (int i = 0; i < 4; ++i) fresh_q.bind(i + 1, w[i]);
+    fresh_q.bind(5, std::to_string(df)).bind(6, "\"" + term + "\"").bind(7, *mark->watermark).bind(8, 4 * top_k);
+    fresh.clear();
+    while (fresh_q.step()) fresh.push_back({fresh_q.col_int(0), fresh_q.col_double(1)});
+    if (st = fresh_q.last_status(); !st.ok()) break;
+    const size_t before = top.size();
+    std::erase_if(top, [&](const FtsHit& h) { return !std::binary_search(live.begin(), live.end(), h.chunk_id); });
+    if (fresh.empty() && top.size() == before) continue;
+    std::vector<FtsHit> merged;
+    merged.reserve(top.size() + fresh.size());
+    std::merge(top.begin(), top.end(), fresh.begin(), fresh.end(), std::back_inserter(merged), better);
+    // As a rebuild keeps them: top_k, plus those tied with the last (at most 4x).
+    size_t keep = std::min(merged.size(), static_cast<size_t>(top_k));
+    while (keep > 0 && keep < merged.size() && keep < 4 * static_cast<size_t>(top_k) &&
+           merged[keep].score == merged[keep - 1].score)
+      ++keep;
+    merged.resize(keep);
+    upd.reset();
+    upd.bind(1, term).bind_blob(2, pack_hits(merged));
+    if (st = upd.run(); !st.ok()) break;
+  }
+  if (st.ok())
+    st = db_->exec(
+        "INSERT OR REPLACE INTO meta(key, value) "
+        "SELECT 'hot_watermark', CAST(coalesce(max(id), 0) AS TEXT) FROM chunks");
   if (!st.ok()) {
     rollback();
     return st;

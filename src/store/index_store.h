@@ -81,6 +81,14 @@ struct SearchFilters {
 };
 
 // A symbol definition (symbols table) with its file and signature.
+// What the hot-term lists cover (IndexStore::hot_watermark).
+struct HotWatermark {
+  std::optional<int64_t> watermark;
+  int64_t max_chunk_id = 0;
+  // Chunks written since the lists were built, which search must score itself.
+  bool has_fresh_chunks() const { return watermark && max_chunk_id > *watermark; }
+};
+
 struct SymbolRow {
   int64_t id = 0;
   std::string path, lang, name, qualified_name, kind, signature;  // qualified_name never empty
@@ -152,10 +160,21 @@ class IndexStore {
   };
   // The hot-term entry of `term`, or nullopt when the term is not hot (or there is no table).
   Result<std::optional<HotTerm>> hot_term(const std::string& term);
+  // The hot lists cover chunks up to `watermark` (the largest chunk id when they were built;
+  // nullopt for an index whose lists predate the watermark, or that has none). Chunks written
+  // later get larger ids (put_file guarantees it), so search scores those itself.
+  Result<HotWatermark> hot_watermark();
   // Recomputes the table: every term in at least `min_df` chunks gets its `top_k` best chunks
   // scored with `weights` (as fts_search does), plus those tied with the last (at most 4x). Runs its own transaction. Uses `threads`
   // extra read connections.
   Status rebuild_hot_terms(const double weights[4], int64_t min_df, int top_k, int threads);
+  // Brings the lists up to date with the chunks written since they were built (ids past the
+  // watermark), without a rebuild: each list gets the term's best such chunks merged in and
+  // keeps its best `top_k` (plus ties, as a rebuild does), chunks deleted since leave them;
+  // then the watermark moves up. Cost: one scan of each hot term's postings past the
+  // watermark and one of the chunk ids. Own transaction; no-op without
+  // a watermark or fresh chunks.
+  Status merge_fresh_hot_terms(const double weights[4], int top_k);
   // Query expansion table: replaced as a whole (own transaction), looked up per word ("" when
   // the word has no entry).
   Status replace_expansions(const std::vector<std::pair<std::string, std::string>>& rows);
@@ -332,7 +351,8 @@ class IndexStore {
   Status delete_file_rows(int64_t file_id);
 
   std::unique_ptr<Db> db_;
-  Stmt sel_exp_, sel_meta_, ins_file_, upd_file_, ins_text_, ins_symbol_, ins_chunk_, ins_fts_, ins_ref_, sel_file_id_, sel_hot_;
+  Stmt sel_exp_, sel_meta_, ins_file_, upd_file_, ins_text_, ins_symbol_, ins_chunk_, ins_fts_, ins_ref_, sel_file_id_, sel_hot_,
+      sel_next_chunk_;
 };
 
 }  // namespace pampax
