@@ -269,7 +269,7 @@ Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& sto
   for (ScannedFile& f : scanned->files)
     if (f.path.rfind(".pampax/", 0) != 0) files.push_back(std::move(f));
   for (const SkippedFile& s : scanned->skipped)
-    report.skipped.push_back({s.path, skip_reason_name(s.reason), s.detail});
+    if (s.path.rfind(".pampax/", 0) != 0) report.skipped.push_back({s.path, skip_reason_name(s.reason), s.detail});
   report.files_seen = files.size();
 
   auto existing_r = store.list_files();
