@@ -177,13 +177,13 @@ Status correct_spelling(QueryRewrite* rw, const DocCountFn& doc_counts) {
     std::string lw = lowered(typed);
     std::vector<std::string> known = {lw};
     if (std::string s = porter_stem(lw); s != lw) known.push_back(kStemMark + s);
-    auto counts = doc_counts(known);
+    auto counts = doc_counts(known, false);
     if (!counts.ok()) return counts.status();
     bool seen = false;
     for (int64_t n : *counts) seen |= n > 0;
     if (seen) continue;
     std::vector<std::string> candidates = one_edit(lw);
-    auto cand_counts = doc_counts(candidates);
+    auto cand_counts = doc_counts(candidates, true);
     if (!cand_counts.ok()) return cand_counts.status();
     int64_t best = 1;  // at least 2 chunks
     const std::string* pick = nullptr;

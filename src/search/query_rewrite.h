@@ -35,8 +35,11 @@ struct QueryRewrite {
 // kStemmedQueryMaxWords words, or that would be left without words, are returned unchanged.
 QueryRewrite language_hints(std::string_view text);
 
-// Document count of an index term; an error aborts the correction.
-using DocCountFn = std::function<Result<std::vector<int64_t>>(const std::vector<std::string>&)>;
+// Document counts of index terms, in order; an error aborts the correction. `candidates` is
+// true for the one-edit candidates (whose counts may be answered from a filter that can miss
+// the newest words) and false for the typed word and its stem (exact counts).
+using DocCountFn =
+    std::function<Result<std::vector<int64_t>>(const std::vector<std::string>&, bool candidates)>;
 
 // Corrects, in rw->text, each plain word (letters only, 4 to 32 of them, not a stop word,
 // not part of an identifier or a dotted name) that the index does not know, neither as typed

@@ -50,8 +50,8 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req, QueryR
   rw.text = req.query;
   if (req.rewrite && req.mode != SearchMode::kSymbol) {
     rw = language_hints(req.query);
-    PAMPAX_RETURN_IF_ERROR(correct_spelling(&rw, [this](const std::vector<std::string>& terms) {
-      return store_.term_doc_counts(terms);
+    PAMPAX_RETURN_IF_ERROR(correct_spelling(&rw, [this](const std::vector<std::string>& terms, bool candidates) {
+      return store_.term_doc_counts(terms, candidates);
     }));
   }
   if (rewrite) *rewrite = rw;

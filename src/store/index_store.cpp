@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "store/schema.h"
+#include "util/bloom.h"
 #include "util/compress.h"
 #include "util/text.h"
 
@@ -349,10 +350,24 @@ Result<int64_t> IndexStore::term_doc_count(const std::string& term) {
   return n;
 }
 
-Result<std::vector<int64_t>> IndexStore::term_doc_counts(const std::vector<std::string>& terms) {
+bool is_filter_word(std::string_view t) {
+  if (t.size() < 3 || t.size() > 33) return false;
+  for (char c : t)
+    if (c < 'a' || c > 'z') return false;
+  return true;
+}
+
+Result<std::vector<int64_t>> IndexStore::term_doc_counts(const std::vector<std::string>& terms,
+                                                         bool candidates) {
   std::vector<int64_t> out;
   out.reserve(terms.size());
   if (terms.empty()) return out;
+  std::optional<BloomFilter> filter;
+  if (candidates) {
+    Stmt f = db_->must_prepare("SELECT bits FROM term_filter WHERE id = 1");
+    if (f.step()) filter = BloomFilter::parse(f.col_blob(0));
+    if (!f.last_status().ok()) return f.last_status();
+  }
   Stmt mk = db_->must_prepare(
       "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pampax_vocab USING fts5vocab(main, chunks_fts, row)");
   PAMPAX_RETURN_IF_ERROR(mk.run());
@@ -365,6 +380,10 @@ Result<std::vector<int64_t>> IndexStore::term_doc_counts(const std::vector<std::
   Stmt voc = db_->must_prepare("SELECT doc FROM temp.pampax_vocab WHERE term = ?1");
   Status st;
   for (const std::string& t : terms) {
+    if (filter && is_filter_word(t) && !filter->may_contain(t)) {
+      out.push_back(0);
+      continue;
+    }
     hot.reset();
     hot.bind(1, t);
     if (hot.step()) {
@@ -436,17 +455,27 @@ Result<HotWatermark> IndexStore::hot_watermark() {
 }
 
 Status IndexStore::rebuild_hot_terms(const double w[4], int64_t min_df, int top_k, int threads) {
-  // 1. Which terms are hot: one pass over the vocabulary (cost ~ size of the index).
+  // 1. Which terms are hot, and the plain words of the spelling filter: one pass over the
+  // vocabulary (cost ~ size of the index).
   std::vector<std::pair<std::string, int64_t>> terms;
+  std::vector<std::string> words;
   {
     Stmt mk = db_->must_prepare(
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pampax_vocab USING fts5vocab(main, chunks_fts, row)");
     PAMPAX_RETURN_IF_ERROR(mk.run());
-    Stmt q = db_->must_prepare("SELECT term, doc FROM temp.pampax_vocab WHERE doc >= ?1");
-    q.bind(1, min_df);
-    while (q.step()) terms.emplace_back(std::string(q.col_text(0)), q.col_int(1));
+    Stmt q = db_->must_prepare("SELECT term, doc FROM temp.pampax_vocab");
+    while (q.step()) {
+      std::string_view term = q.col_text(0);
+      const int64_t df = q.col_int(1);
+      if (df >= min_df) terms.emplace_back(std::string(term), df);
+      if (is_filter_word(term)) words.emplace_back(term);
+    }
     if (!q.last_status().ok()) return q.last_status();
   }
+  BloomFilter filter(words.size());
+  for (const std::string& w : words) filter.add(w);
+  const int64_t word_count = static_cast<int64_t>(words.size());
+  words = {};
   // 2. Their best chunks, on parallel read connections (WAL readers do not block each other).
   std::vector<std::string> packed(terms.size());
   std::atomic<size_t> next{0};
@@ -491,6 +520,11 @@ Status IndexStore::rebuild_hot_terms(const double w[4], int64_t min_df, int top_
     st = db_->exec(
         "INSERT OR REPLACE INTO meta(key, value) "
         "SELECT 'hot_watermark', CAST(coalesce(max(id), 0) AS TEXT) FROM chunks");
+  if (st.ok()) {
+    Stmt f = db_->must_prepare("INSERT OR REPLACE INTO term_filter(id, words, bits) VALUES(1, ?1, ?2)");
+    f.bind(1, word_count).bind_blob(2, filter.serialize());
+    st = f.run();
+  }
   Stmt ins = db_->must_prepare("INSERT INTO hot_terms(term, df, top) VALUES(?1, ?2, ?3)");
   for (size_t i = 0; st.ok() && i < terms.size(); ++i) {
     ins.bind(1, terms[i].first).bind(2, terms[i].second).bind_blob(3, packed[i]);

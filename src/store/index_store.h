@@ -81,6 +81,9 @@ struct SearchFilters {
 };
 
 // A symbol definition (symbols table) with its file and signature.
+// The words the term filter holds (3 to 33 letters a-z): those spelling correction proposes.
+bool is_filter_word(std::string_view term);
+
 // What the hot-term lists cover (IndexStore::hot_watermark).
 struct HotWatermark {
   std::optional<int64_t> watermark;
@@ -151,7 +154,11 @@ class IndexStore {
   // Cost grows with the answer (FTS5 counts postings): use hot_term() first.
   Result<int64_t> term_doc_count(const std::string& term);
   // term_doc_count() of each term, in order; a hot term's count comes from its hot list.
-  Result<std::vector<int64_t>> term_doc_counts(const std::vector<std::string>& terms);
+  // `candidates` (spelling-correction candidates): a plain word (is_filter_word) that the
+  // term filter proves absent counts 0 without a lookup; the filter is as old as the hot-term
+  // lists, so a word first written since may count 0 too.
+  Result<std::vector<int64_t>> term_doc_counts(const std::vector<std::string>& terms,
+                                               bool candidates = false);
 
   // Hot terms: see the hot_terms table in schema.h.
   struct HotTerm {

@@ -153,6 +153,14 @@ CREATE TABLE metric_histograms(
     R"sql(
 CREATE TABLE builtin_words(term TEXT PRIMARY KEY, idf REAL NOT NULL, vec BLOB NOT NULL) WITHOUT ROWID;
 )sql",
+    // 3 -> 4: a Bloom filter (util/bloom.h) of the index's plain words (3 to 33 letters a-z),
+    // written with the hot-term lists, so that spelling correction looks up in the full-text
+    // vocabulary only the candidates the index may hold. One row; words first written after
+    // it are missing from it until the next rebuild (a candidate, never a typed word, is
+    // judged by it).
+    R"sql(
+CREATE TABLE term_filter(id INTEGER PRIMARY KEY CHECK (id = 1), words INTEGER NOT NULL, bits BLOB NOT NULL);
+)sql",
 };
 
 inline constexpr int kMigrationCount = sizeof(kMigrations) / sizeof(kMigrations[0]);

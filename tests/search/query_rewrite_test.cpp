@@ -45,9 +45,11 @@ TEST(LanguageHints, BugReportsAreNotRewritten) {
 struct Counts {
   std::map<std::string, int64_t> df;
   int calls = 0;
+  std::vector<bool> candidate_calls;  // the `candidates` flag of each call
   DocCountFn fn() {
-    return [this](const std::vector<std::string>& terms) -> Result<std::vector<int64_t>> {
+    return [this](const std::vector<std::string>& terms, bool candidates) -> Result<std::vector<int64_t>> {
       ++calls;
+      candidate_calls.push_back(candidates);
       std::vector<int64_t> out;
       for (const std::string& t : terms) {
         auto it = df.find(t);
@@ -69,6 +71,9 @@ TEST(SpellingCorrection, UnknownWordsBecomeTheMostFrequentWordOneEditAway) {
   ASSERT_EQ(rw.corrections.size(), 1u);
   EXPECT_EQ(rw.corrections[0].typed, "permisions");
   EXPECT_EQ(rw.corrections[0].searched, "permissions");
+  // check, file: known (exact counts); permisions and its stem: unknown (exact counts), then
+  // its candidates (which a filter may answer).
+  EXPECT_EQ(c.candidate_calls, (std::vector<bool>{false, false, false, true}));
 
   rw = {};
   c.df["stirng"] = 0;
@@ -99,7 +104,7 @@ TEST(SpellingCorrection, KnownRareAndNonWordsStay) {
 TEST(SpellingCorrection, LookupErrorsAreReturned) {
   QueryRewrite rw;
   rw.text = "anything here";
-  Status st = correct_spelling(&rw, [](const std::vector<std::string>&) -> Result<std::vector<int64_t>> {
+  Status st = correct_spelling(&rw, [](const std::vector<std::string>&, bool) -> Result<std::vector<int64_t>> {
     return Internal("disk gone");
   });
   EXPECT_FALSE(st.ok());

@@ -135,6 +135,47 @@ TEST(IndexStore, TermDocCount) {
   EXPECT_EQ(*(*s)->term_doc_count("gamma"), 0);
 }
 
+// The term filter written with the hot-term lists lets candidate lookups skip words the index
+// cannot hold; it must never hide a word the index had when it was written. A word written
+// later still counts exactly when asked as a typed word (not as a candidate).
+TEST(IndexStore, TermFilterNeverHidesAWordOfTheIndex) {
+  TempDir dir;
+  auto s = IndexStore::open((dir / "index.db").string(), Db::Mode::kCreate);
+  ASSERT_TRUE(s.ok());
+  std::vector<std::string> words;
+  ASSERT_TRUE((*s)->begin().ok());
+  for (int f = 0; f < 40; ++f) {
+    std::string text;
+    for (int i = 0; i < 25; ++i) {
+      std::string w;
+      for (int n = f * 25 + i + 1; n > 0; n /= 26) w += static_cast<char>('a' + n % 26);
+      w += "word";
+      text += w + " ";
+      words.push_back(w);
+    }
+    ASSERT_TRUE((*s)->put_file(file("f" + std::to_string(f) + ".txt", {{"text", "", text}})).ok());
+  }
+  ASSERT_TRUE((*s)->commit().ok());
+  const double w[4] = {2, 4, 1.5, 1};
+  ASSERT_TRUE((*s)->rebuild_hot_terms(w, 1000, 10, 1).ok());
+  auto exact = (*s)->term_doc_counts(words, false);
+  auto filtered = (*s)->term_doc_counts(words, true);
+  ASSERT_TRUE(exact.ok() && filtered.ok());
+  EXPECT_EQ(*exact, *filtered);
+  for (int64_t n : *exact) EXPECT_EQ(n, 1);
+  // Absent words count 0 either way.
+  auto absent = (*s)->term_doc_counts({"zzzqword", "nothere"}, true);
+  ASSERT_TRUE(absent.ok());
+  EXPECT_EQ(*absent, (std::vector<int64_t>{0, 0}));
+
+  ASSERT_TRUE((*s)->begin().ok());
+  ASSERT_TRUE((*s)->put_file(file("late.txt", {{"text", "", "latecomer"}})).ok());
+  ASSERT_TRUE((*s)->commit().ok());
+  auto late = (*s)->term_doc_counts({"latecomer"}, false);
+  ASSERT_TRUE(late.ok());
+  EXPECT_EQ(late->at(0), 1);
+}
+
 double score_of(IndexStore& s, const std::string& match, int64_t id, const double w[4]) {
   auto r = s.fts_search(match, {}, w, 100);
   EXPECT_TRUE(r.ok()) << r.status().message();
