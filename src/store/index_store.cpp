@@ -441,6 +441,24 @@ Result<std::optional<IndexStore::HotTerm>> IndexStore::hot_term(const std::strin
   return out;
 }
 
+namespace {
+
+// Moves the lists' watermark to the largest chunk id now.
+constexpr const char* kSetHotWatermark =
+    "INSERT OR REPLACE INTO meta(key, value) "
+    "SELECT 'hot_watermark', CAST(coalesce(max(id), 0) AS TEXT) FROM chunks";
+
+// Cuts a best-first hot list at top_k, keeping the chunks tied with the last one (up to 4x
+// top_k): which members of a tie fall inside would otherwise depend on row ids.
+void cut_keeping_ties(std::vector<FtsHit>& h, int top_k) {
+  const size_t k = static_cast<size_t>(top_k);
+  size_t keep = std::min(h.size(), k);
+  while (keep > 0 && keep < h.size() && keep < 4 * k && h[keep].score == h[keep - 1].score) ++keep;
+  h.resize(keep);
+}
+
+}  // namespace
+
 Result<HotWatermark> IndexStore::hot_watermark() {
   HotWatermark out;
   Stmt q = db_->must_prepare(
@@ -500,11 +518,8 @@ Status IndexStore::rebuild_hot_terms(const double w[4], int64_t min_df, int top_
         errors[slot] = hits.status();
         return;
       }
-      std::vector<FtsHit>& h = hits.value();
-      size_t keep = std::min(h.size(), static_cast<size_t>(top_k));
-      while (keep > 0 && keep < h.size() && h[keep].score == h[keep - 1].score) ++keep;
-      h.resize(keep);
-      packed[i] = pack_hits(h);
+      cut_keeping_ties(hits.value(), top_k);
+      packed[i] = pack_hits(hits.value());
     }
   };
   std::vector<std::thread> pool;
@@ -517,9 +532,7 @@ Status IndexStore::rebuild_hot_terms(const double w[4], int64_t min_df, int top_
   Status st = db_->exec("DELETE FROM hot_terms");
   // Chunks above this id were written after the lists: search scores them itself.
   if (st.ok())
-    st = db_->exec(
-        "INSERT OR REPLACE INTO meta(key, value) "
-        "SELECT 'hot_watermark', CAST(coalesce(max(id), 0) AS TEXT) FROM chunks");
+    st = db_->exec(kSetHotWatermark);
   if (st.ok()) {
     Stmt f = db_->must_prepare("INSERT OR REPLACE INTO term_filter(id, words, bits) VALUES(1, ?1, ?2)");
     f.bind(1, word_count).bind_blob(2, filter.serialize());
@@ -587,20 +600,13 @@ Status IndexStore::merge_fresh_hot_terms(const double w[4], int top_k) {
     std::vector<FtsHit> merged;
     merged.reserve(top.size() + fresh.size());
     std::merge(top.begin(), top.end(), fresh.begin(), fresh.end(), std::back_inserter(merged), better);
-    // As a rebuild keeps them: top_k, plus those tied with the last (at most 4x).
-    size_t keep = std::min(merged.size(), static_cast<size_t>(top_k));
-    while (keep > 0 && keep < merged.size() && keep < 4 * static_cast<size_t>(top_k) &&
-           merged[keep].score == merged[keep - 1].score)
-      ++keep;
-    merged.resize(keep);
+    cut_keeping_ties(merged, top_k);  // as a rebuild keeps them
     upd.reset();
     upd.bind(1, term).bind_blob(2, pack_hits(merged));
     if (st = upd.run(); !st.ok()) break;
   }
   if (st.ok())
-    st = db_->exec(
-        "INSERT OR REPLACE INTO meta(key, value) "
-        "SELECT 'hot_watermark', CAST(coalesce(max(id), 0) AS TEXT) FROM chunks");
+    st = db_->exec(kSetHotWatermark);
   if (!st.ok()) {
     rollback();
     return st;
