@@ -530,7 +530,7 @@ Status IndexStore::rebuild_hot_terms(const double w[4], int64_t min_df, int top_
   // 3. Swap the table contents in one transaction.
   PAMPAX_RETURN_IF_ERROR(begin());
   Status st = db_->exec("DELETE FROM hot_terms");
-  // Chunks above this id were written after the lists: search scores them itself.
+  // The lists cover the chunks up to this id; small updates merge the ones written later.
   if (st.ok())
     st = db_->exec(kSetHotWatermark);
   if (st.ok()) {

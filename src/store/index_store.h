@@ -80,7 +80,6 @@ struct SearchFilters {
   std::string kind;       // "" = any; chunk kind
 };
 
-// A symbol definition (symbols table) with its file and signature.
 // The words the term filter holds (3 to 33 letters a-z): those spelling correction proposes.
 bool is_filter_word(std::string_view term);
 
@@ -88,10 +87,11 @@ bool is_filter_word(std::string_view term);
 struct HotWatermark {
   std::optional<int64_t> watermark;
   int64_t max_chunk_id = 0;
-  // Chunks written since the lists were built, which search must score itself.
+  // Chunks written since the lists were built or last merged (merge_fresh_hot_terms).
   bool has_fresh_chunks() const { return watermark && max_chunk_id > *watermark; }
 };
 
+// A symbol definition (symbols table) with its file and signature.
 struct SymbolRow {
   int64_t id = 0;
   std::string path, lang, name, qualified_name, kind, signature;  // qualified_name never empty
@@ -167,9 +167,9 @@ class IndexStore {
   };
   // The hot-term entry of `term`, or nullopt when the term is not hot (or there is no table).
   Result<std::optional<HotTerm>> hot_term(const std::string& term);
-  // The hot lists cover chunks up to `watermark` (the largest chunk id when they were built;
-  // nullopt for an index whose lists predate the watermark, or that has none). Chunks written
-  // later get larger ids (put_file guarantees it), so search scores those itself.
+  // The hot lists cover chunks up to `watermark` (the largest chunk id when they were built or
+  // last merged; nullopt for an index whose lists predate the watermark, or that has none).
+  // Chunks written later get larger ids (put_file guarantees it).
   Result<HotWatermark> hot_watermark();
   // Recomputes the table: every term in at least `min_df` chunks gets its `top_k` best chunks
   // scored with `weights` (as fts_search does), plus those tied with the last (at most 4x). Runs its own transaction. Uses `threads`
@@ -179,8 +179,8 @@ class IndexStore {
   // watermark), without a rebuild: each list gets the term's best such chunks merged in and
   // keeps its best `top_k` (plus ties, as a rebuild does), chunks deleted since leave them;
   // then the watermark moves up. Cost: one scan of each hot term's postings past the
-  // watermark and one of the chunk ids. Own transaction; no-op without
-  // a watermark or fresh chunks.
+  // watermark and one of the chunk ids. Own transaction; no-op without a watermark or fresh
+  // chunks.
   Status merge_fresh_hot_terms(const double weights[4], int top_k);
   // Query expansion table: replaced as a whole (own transaction), looked up per word ("" when
   // the word has no entry).
