@@ -347,14 +347,14 @@ Result<std::vector<ArmHit>> VectorIndex::search(const float* q, int k, const Kee
 }
 
 // Exact rescoring: sorts `rows` by exact score (ties: lower row) and returns the best k.
-// *ok false: the rows could not be read (a lost mapping).
-std::vector<ArmHit> VectorIndex::rescore(const float* q, std::vector<uint32_t>& rows, size_t k,
-                                         bool* ok) const {
+// lost_status() when the rows could not be read (a lost mapping).
+Result<std::vector<ArmHit>> VectorIndex::rescore(const float* q, std::vector<uint32_t>& rows,
+                                                 size_t k) const {
   std::vector<float> exact(rows.size());
-  *ok = read_rows([&] {
-    for (size_t i = 0; i < rows.size(); ++i) exact[i] = dot(q, row(rows[i]), dim_);
-  });
-  if (!*ok) return {};
+  if (!read_rows([&] {
+        for (size_t i = 0; i < rows.size(); ++i) exact[i] = dot(q, row(rows[i]), dim_);
+      }))
+    return lost_status();
   std::vector<std::pair<float, uint32_t>> scored;
   scored.reserve(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) scored.emplace_back(exact[i], rows[i]);
@@ -397,10 +397,7 @@ Result<std::vector<ArmHit>> VectorIndex::search_scan(const float* q, int k, cons
     }
     std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m - 1), order.end(), better);
     chosen.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(m));
-    bool ok = true;
-    auto out = rescore(q, chosen, want, &ok);
-    if (!ok) return lost_status();
-    return out;
+    return rescore(q, chosen, want);
   }
   // Filtered: walk down the (approximate) ranking in growing batches until `pool` candidates
   // pass, then rescore those exactly.
@@ -420,10 +417,7 @@ Result<std::vector<ArmHit>> VectorIndex::search_scan(const float* q, int k, cons
     sorted = upto;
     batch *= 4;
   }
-  bool ok = true;
-  auto out = rescore(q, chosen, want, &ok);
-  if (!ok) return lost_status();
-  return out;
+  return rescore(q, chosen, want);
 }
 
 Result<std::vector<ArmHit>> VectorIndex::search_graph(const float* q, int k, const KeepFn& keep,
@@ -455,10 +449,7 @@ Result<std::vector<ArmHit>> VectorIndex::search_graph(const float* q, int k, con
   }
   *complete = rows.size() >= std::min(want, ids_.size());
   if (!*complete) return std::vector<ArmHit>();
-  bool ok = true;
-  auto out = rescore(q, rows, want, &ok);
-  if (!ok) return lost_status();
-  return out;
+  return rescore(q, rows, want);
 }
 
 Status ensure_hnsw(VectorIndex& vi, const std::string& dir, const HnswPolicy& policy, bool* built,

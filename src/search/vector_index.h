@@ -104,7 +104,7 @@ class VectorIndex {
   template <class F>
   bool read_rows(F&& fn) const;
   Status lost_status() const;
-  std::vector<ArmHit> rescore(const float* q, std::vector<uint32_t>& rows, size_t k, bool* ok) const;
+  Result<std::vector<ArmHit>> rescore(const float* q, std::vector<uint32_t>& rows, size_t k) const;
 
   friend struct VectorIndexAccess;  // search/vector_file.cpp builds mapped indexes
   explicit VectorIndex(int dim);

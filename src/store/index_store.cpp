@@ -337,11 +337,14 @@ Result<std::vector<FtsHit>> IndexStore::fts_search(const std::string& match,
   return hits;
 }
 
-Result<int64_t> IndexStore::term_doc_count(const std::string& term) {
+Status IndexStore::ensure_vocab() {
   // fts5vocab over the same index, created lazily in the temp schema (no disk change).
-  Stmt mk = db_->must_prepare(
+  return db_->exec(
       "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pampax_vocab USING fts5vocab(main, chunks_fts, row)");
-  PAMPAX_RETURN_IF_ERROR(mk.run());
+}
+
+Result<int64_t> IndexStore::term_doc_count(const std::string& term) {
+  PAMPAX_RETURN_IF_ERROR(ensure_vocab());
   Stmt q = db_->must_prepare("SELECT doc FROM temp.pampax_vocab WHERE term = ?1");
   q.bind(1, term);
   int64_t n = 0;
@@ -368,9 +371,7 @@ Result<std::vector<int64_t>> IndexStore::term_doc_counts(const std::vector<std::
     if (f.step()) filter = BloomFilter::parse(f.col_blob(0));
     if (!f.last_status().ok()) return f.last_status();
   }
-  Stmt mk = db_->must_prepare(
-      "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pampax_vocab USING fts5vocab(main, chunks_fts, row)");
-  PAMPAX_RETURN_IF_ERROR(mk.run());
+  PAMPAX_RETURN_IF_ERROR(ensure_vocab());
   // One read transaction for all the lookups: outside one, every statement takes and drops
   // the database's shared lock (two fcntl calls), which was most of the cost of a correction's
   // ~300-600 lookups.
@@ -478,9 +479,7 @@ Status IndexStore::rebuild_hot_terms(const double w[4], int64_t min_df, int top_
   std::vector<std::pair<std::string, int64_t>> terms;
   std::vector<std::string> words;
   {
-    Stmt mk = db_->must_prepare(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.pampax_vocab USING fts5vocab(main, chunks_fts, row)");
-    PAMPAX_RETURN_IF_ERROR(mk.run());
+    PAMPAX_RETURN_IF_ERROR(ensure_vocab());
     Stmt q = db_->must_prepare("SELECT term, doc FROM temp.pampax_vocab");
     while (q.step()) {
       std::string_view term = q.col_text(0);

@@ -356,6 +356,8 @@ class IndexStore {
   Status check_schema();
   Result<int64_t> file_id(const std::string& path);
   Status delete_file_rows(int64_t file_id);
+  // Creates temp.pampax_vocab (fts5vocab "row" over chunks_fts) unless it exists.
+  Status ensure_vocab();
 
   std::unique_ptr<Db> db_;
   Stmt sel_exp_, sel_meta_, ins_file_, upd_file_, ins_text_, ins_symbol_, ins_chunk_, ins_fts_, ins_ref_, sel_file_id_, sel_hot_,
