@@ -222,7 +222,7 @@ int cmd_info(const Common& c) {
 }
 
 struct SearchArgs {
-  std::string query, query_file, lang, glob, kind, mode = "hybrid", group_by = "none", fusion;
+  std::string query, query_file, lang, glob, kind, mode = "hybrid", group_by = "symbol", fusion;
   int limit = 10;
   bool explain = false, no_boosts = false, expand = false, no_cache = false, literal = false;
   std::string rerank, rerank_model, rerank_url, rerank_api = "cohere";
@@ -291,9 +291,8 @@ int cmd_search(const Common& c, SearchArgs a) {
   req.rewrite = !a.literal;
   req.fusion = a.fusion;
   req.vector_weight = a.vector_weight;
-  if (a.group_by == "file") req.group_by = GroupBy::kFile;
-  else if (a.group_by != "none") {
-    std::fprintf(stderr, "pampax: error: unknown --group-by '%s' (none, file)\n", a.group_by.c_str());
+  if (!parse_group_by(a.group_by, &req.group_by)) {
+    std::fprintf(stderr, "pampax: error: unknown --group-by '%s' (symbol, none, file)\n", a.group_by.c_str());
     return 2;
   }
   if (!lang.empty()) {
@@ -346,7 +345,7 @@ int cmd_search(const Common& c, SearchArgs a) {
   if (c.output == "json") {
     json results = json::array();
     for (const SearchHit& h : *r) {
-      json item = views::search_hit_json(h, req.group_by == GroupBy::kFile, a.explain);
+      json item = views::search_hit_json(h, req.group_by, a.explain);
       results.push_back(std::move(item));
     }
     json j = {{"query", query.size() > 200 ? query.substr(0, 200) + "..." : query},
@@ -464,8 +463,9 @@ int run_cli(int argc, char** argv) {
                      "(identifier lookup in symbol names)")
       ->capture_default_str();
   search->add_option("--group-by", sa.group_by,
-                     "none, or file: one result per file, scored by its best chunks (for "
-                     "\"which file\" questions)")
+                     "symbol: the pieces of a symbol too long for one chunk are one result "
+                     "(its best piece); none: every chunk is a result; file: one result per "
+                     "file, scored by its best chunks (for \"which file\" questions)")
       ->capture_default_str();
   search->add_flag("--explain", sa.explain,
                    "Show why each result ranks where it does (arm ranks, boosts, matched terms)");

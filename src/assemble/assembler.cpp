@@ -837,6 +837,7 @@ Result<Bundle> Assembler::run() {
 
   SearchRequest sr;
   sr.query = req_.query;
+  sr.group_by = GroupBy::kNone;  // every piece: the packer joins the pieces of a symbol itself
   sr.mode = req_.mode;
   sr.limit = req_.candidates > 0 ? req_.candidates
                                  : static_cast<int>(std::clamp<int64_t>(req_.budget / 400, 8, 40));

@@ -102,7 +102,7 @@ std::string query_cache_request(const SearchRequest& r, const std::string& embed
   field("lang", r.filters.lang);
   field("path_glob", r.filters.path_glob);
   field("kind", r.filters.kind);
-  field("group_by", r.group_by == GroupBy::kFile ? "file" : "none");
+  field("group_by", group_by_name(r.group_by));
   field("boosts", r.boosts ? "1" : "0");
   field("expand", r.expand ? "1" : "0");
   field("rewrite", r.rewrite ? "1" : "0");

@@ -249,8 +249,10 @@ ToolDef search_code_tool() {
                                 "bm25 (lexical only), vector, symbol (symbol names only)"}}},
       {"kind", {{"type", "string"},
                 {"description", "Only chunks of this kind (function, method, class, struct, ...)"}}},
-      {"group_by", {{"type", "string"}, {"enum", json::array({"none", "file"})},
-                    {"description", "file: one result per file, for 'which file' questions"}}},
+      {"group_by", {{"type", "string"}, {"enum", json::array({"symbol", "none", "file"})},
+                    {"description", "symbol (default): the pieces of a long symbol are one "
+                                    "result; none: every chunk; file: one result per file, for "
+                                    "'which file' questions"}}},
       {"cursor", {{"type", "string"},
                   {"description", "next_cursor from a previous call, to get the next page"}}},
   };
@@ -266,7 +268,8 @@ ToolDef search_code_tool() {
                 {"lang", {{"type", "string"}}},
                 {"score", {{"type", "number"}}},
                 {"snippet", {{"type", "string"}}},
-                {"file_hits", {{"type", "integer"}}}}},
+                {"file_hits", {{"type", "integer"}}},
+                {"pieces", {{"type", "integer"}}}}},
               {"required", json::array({"id", "path", "start_line", "end_line", "score"})}};
   json search_props = {{"query", {{"type", "string"}}},
        {"mode", {{"type", "string"}}},
@@ -285,7 +288,7 @@ ToolDef search_code_tool() {
     json q = {{"query", arg_str(a, "query")},    {"limit", arg_int(a, "limit", 10)},
               {"mode", arg_str(a, "mode", "hybrid")}, {"lang", arg_str(a, "lang")},
               {"path_glob", arg_str(a, "path_glob")}, {"kind", arg_str(a, "kind")},
-              {"group_by", arg_str(a, "group_by", "none")}, {"offset", 0}};
+              {"group_by", arg_str(a, "group_by", "symbol")}, {"offset", 0}};
     if (a.contains("cursor") && !a["cursor"].is_null()) {
       std::string raw;
       json c;
@@ -317,7 +320,6 @@ ToolDef search_code_tool() {
       return Status::Ok();
     }));
     const size_t cap = cap_for(a, ctx);
-    const bool grouped = req.group_by == GroupBy::kFile;
     json results = json::array();
     json out = {{"query", req.query},
                 {"mode", search_mode_name(resp.mode)},
@@ -331,7 +333,7 @@ ToolDef search_code_tool() {
     int64_t shown = 0;
     bool truncated = false;
     for (int64_t i = offset; i < static_cast<int64_t>(resp.hits.size()) && i < offset + limit; ++i) {
-      json h = search_hit_json(resp.hits[i], grouped);
+      json h = search_hit_json(resp.hits[i], req.group_by);
       size_t t = json_tokens(h);
       if (used + t > cap && shown > 0) {
         truncated = true;

@@ -145,6 +145,25 @@ void rank_hits(std::vector<SearchHit>& hits, const ParsedQuery& q, const RankerO
   });
 }
 
+std::vector<SearchHit> group_by_symbol(const std::vector<SearchHit>& hits,
+                                       const std::function<int64_t(int64_t chunk_id)>& symbol_of) {
+  std::vector<SearchHit> out;
+  out.reserve(hits.size());
+  std::unordered_map<int64_t, size_t> at;
+  for (const SearchHit& h : hits) {
+    const int64_t sym = symbol_of(h.chunk_id);
+    if (sym != 0) {
+      auto [it, fresh] = at.emplace(sym, out.size());
+      if (!fresh) {
+        ++out[it->second].grouped;
+        continue;
+      }
+    }
+    out.push_back(h);
+  }
+  return out;
+}
+
 std::vector<SearchHit> group_by_file(const std::vector<SearchHit>& hits, const RankerOptions& o) {
   std::vector<SearchHit> out;
   std::unordered_map<std::string, size_t> at;

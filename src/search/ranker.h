@@ -1,8 +1,10 @@
 // Ranking features applied on top of the fused arm scores: file-class priors (docs, tests,
 // config, vendored and generated files), symbol-name and path matches of query terms, and
-// file-level aggregation for "which file" questions. Every factor applied is recorded in the
+// grouping (one hit per symbol, or per file for "which file" questions). Every factor applied is recorded in the
 // hit's evidence, so a result can explain its place.
 #pragma once
+#include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -39,5 +41,11 @@ void rank_hits(std::vector<SearchHit>& hits, const ParsedQuery& q, const RankerO
 // Merges hits (sorted best first) into one hit per file, in file-score order; each keeps its
 // best chunk's location and evidence, `grouped` counts the file's chunks among the hits.
 std::vector<SearchHit> group_by_file(const std::vector<SearchHit>& hits, const RankerOptions& o);
+
+// GroupBy::kSymbol: keeps the best hit (the first, hits sorted best first) of each symbol row
+// (`symbol_of(chunk_id)`; 0: the chunk belongs to none and stays as it is); `grouped` counts
+// the symbol's hits. The order is otherwise unchanged.
+std::vector<SearchHit> group_by_symbol(const std::vector<SearchHit>& hits,
+                                       const std::function<int64_t(int64_t chunk_id)>& symbol_of);
 
 }  // namespace pampax

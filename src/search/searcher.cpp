@@ -19,6 +19,23 @@ bool parse_search_mode(const std::string& s, SearchMode* out) {
   return true;
 }
 
+bool parse_group_by(const std::string& s, GroupBy* out) {
+  if (s == "none") *out = GroupBy::kNone;
+  else if (s == "symbol") *out = GroupBy::kSymbol;
+  else if (s == "file") *out = GroupBy::kFile;
+  else return false;
+  return true;
+}
+
+const char* group_by_name(GroupBy g) {
+  switch (g) {
+    case GroupBy::kNone: return "none";
+    case GroupBy::kSymbol: return "symbol";
+    case GroupBy::kFile: return "file";
+  }
+  return "symbol";
+}
+
 const char* search_mode_name(SearchMode m) {
   switch (m) {
     case SearchMode::kHybrid: return "hybrid";
@@ -153,6 +170,23 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req, QueryR
     rank_hits(hits, q, none);
   }
   if (req.group_by == GroupBy::kFile) hits = group_by_file(hits, o_.ranker);
+  if (req.group_by == GroupBy::kSymbol) {
+    auto symbol_of = [&](int64_t chunk_id) {
+      auto it = by_id.find(chunk_id);
+      return it == by_id.end() ? int64_t{0} : it->second->symbol_id;
+    };
+    // Only symbols with several hits can group; of those, namespaces and modules do not.
+    std::unordered_map<int64_t, int> hits_of;
+    std::vector<int64_t> repeated;
+    for (const SearchHit& h : hits)
+      if (int64_t s = symbol_of(h.chunk_id); s != 0 && ++hits_of[s] == 2) repeated.push_back(s);
+    auto containers = store_.container_symbols(repeated);
+    if (!containers.ok()) return containers.status();
+    hits = group_by_symbol(hits, [&](int64_t chunk_id) {
+      int64_t s = symbol_of(chunk_id);
+      return containers->count(s) ? int64_t{0} : s;
+    });
+  }
   if (o_.rerank) PAMPAX_RETURN_IF_ERROR(rerank_hits(hits, req.query, req.rerank_top, store_, o_.rerank));
   if (hits.size() > static_cast<size_t>(limit)) hits.resize(static_cast<size_t>(limit));
 

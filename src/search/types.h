@@ -16,7 +16,15 @@ enum class SearchMode {
   kVector,  // vector only (needs embeddings)
   kSymbol,  // identifier lookup: symbol names, exact matches first
 };
-enum class GroupBy { kNone, kFile };
+// How hits are grouped. kSymbol (the default): the pieces of a symbol that was split for size
+// (chunks of one symbol row) are one hit, the best piece, with `grouped` counting the pieces
+// among the candidates; other chunks stay as they are. kNone: every chunk is its own hit.
+// kFile: one hit per file (ranker.h).
+enum class GroupBy { kNone, kSymbol, kFile };
+
+// "none" | "symbol" | "file"; false if unknown.
+bool parse_group_by(const std::string& s, GroupBy* out);
+const char* group_by_name(GroupBy g);
 
 // "hybrid" | "bm25" | "lexical" | "vector" | "semantic" | "symbol"; false if unknown.
 bool parse_search_mode(const std::string& s, SearchMode* out);
@@ -27,7 +35,7 @@ struct SearchRequest {
   int limit = 10;
   SearchFilters filters;
   SearchMode mode = SearchMode::kHybrid;
-  GroupBy group_by = GroupBy::kNone;
+  GroupBy group_by = GroupBy::kSymbol;
   bool boosts = true;  // false: rank by the fused arm scores alone (for comparisons)
   // Query expansion learned from the repository (search/expansion.h). Off by default: on
   // CoSQA it gained +0.001 MRR with plain stems and lost 0.06 with marked stems
@@ -73,7 +81,7 @@ struct SearchHit {
   double score = 0;
   std::string snippet;  // a few lines of the chunk around the best-matching line
   Evidence evidence;
-  int grouped = 1;      // with GroupBy::kFile: how many of the file's chunks were among the candidates
+  int grouped = 1;      // grouped hits: how many of the file's (symbol's) chunks were among the candidates
 };
 
 }  // namespace pampax

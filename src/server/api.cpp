@@ -95,7 +95,7 @@ const json& search_schema() {
                                 {"lang", str()},
                                 {"path_glob", str()},
                                 {"kind", str()},
-                                {"group_by", one_of({"none", "file"})},
+                                {"group_by", one_of({"symbol", "none", "file"})},
                                 {"explain", boolean()}},
                                {"query"});
   return s;
@@ -239,11 +239,10 @@ void api_search(mcp::Workspace& ws, const httplib::Request& req, httplib::Respon
     auto r = e.search(*sreq);
     if (!r.ok()) return r.status();
     json results = json::array();
-    const bool grouped = sreq->group_by == GroupBy::kFile;
-    for (const SearchHit& h : r->hits) results.push_back(views::search_hit_json(h, grouped, explain));
+    for (const SearchHit& h : r->hits) results.push_back(views::search_hit_json(h, sreq->group_by, explain));
     json out = {{"query", sreq->query},
                 {"mode", search_mode_name(r->mode)},
-                {"group_by", grouped ? "file" : "none"},
+                {"group_by", group_by_name(sreq->group_by)},
                 {"results", std::move(results)},
                 {"warnings", r->warnings},
                 {"took_ms", ms_since(t0)}};

@@ -728,21 +728,38 @@ Result<std::vector<ChunkRow>> IndexStore::get_chunks(const std::vector<int64_t>&
   return out;
 }
 
-Result<std::vector<ChunkRow>> IndexStore::get_chunk_meta(const std::vector<int64_t>& ids) {
-  // One statement for the whole batch (ids as a JSON array): a hundred point queries cost
-  // ~0.5 ms, most of a warm search.
-  if (!sel_meta_)
-    sel_meta_ = db_->must_prepare(
-        "SELECT c.id, f.path, f.lang, c.kind, c.name, c.qualified_name, c.start_line, c.end_line, "
-        "c.tokens FROM chunks c JOIN files f ON f.id = c.file_id "
-        "WHERE c.id IN (SELECT value FROM json_each(?1))");
+// "[1,2,3]": ids for `IN (SELECT value FROM json_each(?))`, one statement for a whole batch.
+static std::string json_id_list(const std::vector<int64_t>& ids) {
   std::string list = "[";
   for (size_t i = 0; i < ids.size(); ++i) {
     if (i) list += ',';
     list += std::to_string(ids[i]);
   }
   list += ']';
-  sel_meta_.bind(1, list);
+  return list;
+}
+
+Result<std::unordered_set<int64_t>> IndexStore::container_symbols(const std::vector<int64_t>& symbol_ids) {
+  std::unordered_set<int64_t> out;
+  if (symbol_ids.empty()) return out;
+  Stmt q = db_->must_prepare(
+      "SELECT id FROM symbols WHERE id IN (SELECT value FROM json_each(?1)) "
+      "AND kind IN ('namespace', 'module')");
+  q.bind(1, json_id_list(symbol_ids));
+  while (q.step()) out.insert(q.col_int(0));
+  if (!q.last_status().ok()) return q.last_status();
+  return out;
+}
+
+Result<std::vector<ChunkRow>> IndexStore::get_chunk_meta(const std::vector<int64_t>& ids) {
+  // One statement for the whole batch (ids as a JSON array): a hundred point queries cost
+  // ~0.5 ms, most of a warm search.
+  if (!sel_meta_)
+    sel_meta_ = db_->must_prepare(
+        "SELECT c.id, f.path, f.lang, c.kind, c.name, c.qualified_name, c.start_line, c.end_line, "
+        "c.tokens, coalesce(c.symbol_id, 0) FROM chunks c JOIN files f ON f.id = c.file_id "
+        "WHERE c.id IN (SELECT value FROM json_each(?1))");
+  sel_meta_.bind(1, json_id_list(ids));
   std::unordered_map<int64_t, ChunkRow> found;
   found.reserve(ids.size());
   while (sel_meta_.step()) {
@@ -757,6 +774,7 @@ Result<std::vector<ChunkRow>> IndexStore::get_chunk_meta(const std::vector<int64
     r.start_line = static_cast<uint32_t>(sel_meta_.col_int(6));
     r.end_line = static_cast<uint32_t>(sel_meta_.col_int(7));
     r.tokens = static_cast<uint32_t>(sel_meta_.col_int(8));
+    r.symbol_id = sel_meta_.col_int(9);
     found.emplace(r.id, std::move(r));
   }
   Status st = sel_meta_.last_status();
@@ -1041,12 +1059,9 @@ Result<std::vector<std::pair<int64_t, std::string>>> IndexStore::chunk_docs(
     const std::vector<int64_t>& ids) {
   std::vector<std::pair<int64_t, std::string>> out;
   if (ids.empty()) return out;
-  std::string list = "[";
-  for (size_t i = 0; i < ids.size(); ++i) list += (i ? "," : "") + std::to_string(ids[i]);
-  list += "]";
   Stmt q = db_->must_prepare(
       "SELECT id, coalesce(doc, '') FROM chunks WHERE id IN (SELECT value FROM json_each(?1))");
-  q.bind(1, list);
+  q.bind(1, json_id_list(ids));
   while (q.step()) out.emplace_back(q.col_int(0), std::string(q.col_text(1)));
   if (!q.last_status().ok()) return q.last_status();
   return out;

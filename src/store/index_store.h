@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "store/db.h"
@@ -66,6 +67,8 @@ struct ChunkRow {
   std::string path, lang, kind, name, qualified_name, signature, doc, header;  // qualified_name
                                                                               // never empty
   uint32_t start_line = 0, end_line = 0, start_byte = 0, end_byte = 0, tokens = 0;
+  int64_t symbol_id = 0;  // the symbol row the chunk belongs to (the pieces of a split symbol
+                          // share it); 0: none. Set by get_chunk_meta only.
   std::string text;  // decompressed chunk text (without header)
 };
 
@@ -196,6 +199,9 @@ class IndexStore {
   // Metadata only (path, lang, kind, names, lines, tokens; no text, doc or signature): what
   // ranking needs for a few hundred candidates. Order as given; missing ids are skipped.
   Result<std::vector<ChunkRow>> get_chunk_meta(const std::vector<int64_t>& ids);
+  // Those of `symbol_ids` that are namespaces or modules: containers whose chunks are unrelated
+  // code, never grouped as pieces of one symbol (GroupBy::kSymbol).
+  Result<std::unordered_set<int64_t>> container_symbols(const std::vector<int64_t>& symbol_ids);
 
   // ---- Code navigation (symbols, refs, file text) ----
   // Definitions whose name matches `name` (see NameMatch), optionally of one `kind` ("" =

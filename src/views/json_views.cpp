@@ -42,10 +42,9 @@ Result<SearchRequest> search_request(const json& a) {
   std::string mode = arg_str(a, "mode", "hybrid");
   if (!parse_search_mode(mode, &req.mode))
     return InvalidArgument("unknown mode '" + mode + "' (hybrid, bm25, vector or symbol)");
-  std::string group = arg_str(a, "group_by", "none");
-  if (group != "none" && group != "file")
-    return InvalidArgument("argument 'group_by' must be none or file");
-  req.group_by = group == "file" ? GroupBy::kFile : GroupBy::kNone;
+  std::string group = arg_str(a, "group_by", "symbol");
+  if (!parse_group_by(group, &req.group_by))
+    return InvalidArgument("argument 'group_by' must be symbol, none or file");
   PAMPAX_RETURN_IF_ERROR(resolve_lang(arg_str(a, "lang"), &req.filters.lang));
   req.filters.path_glob = arg_str(a, "path_glob");
   req.filters.kind = arg_str(a, "kind");
@@ -112,11 +111,12 @@ json rewrite_schema_properties() {
             {"description", "words not in the index and the indexed words searched instead"}}}};
 }
 
-json search_hit_json(const SearchHit& h, bool grouped, bool explain) {
+json search_hit_json(const SearchHit& h, GroupBy group, bool explain) {
   json j = {{"id", h.chunk_id},       {"path", h.path}, {"start_line", h.start_line},
             {"end_line", h.end_line}, {"kind", h.kind}, {"symbol", h.symbol},
             {"lang", h.lang},         {"score", h.score}, {"snippet", h.snippet}};
-  if (grouped) j["file_hits"] = h.grouped;
+  if (group == GroupBy::kFile) j["file_hits"] = h.grouped;
+  if (group == GroupBy::kSymbol) j["pieces"] = h.grouped;
   if (explain) j["evidence"] = evidence_json(h.evidence);
   return j;
 }

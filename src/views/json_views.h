@@ -32,7 +32,7 @@ bool arg_bool(const json& a, const char* key, bool def);
 Status resolve_lang(const std::string& lang, std::string* out);
 
 // query (required), limit (default 10), mode (hybrid|bm25|vector|symbol, default hybrid),
-// lang, path_glob, kind, group_by (none|file).
+// lang, path_glob, kind, group_by (symbol, the default|none|file).
 Result<SearchRequest> search_request(const json& args);
 // query (required), budget (default 8000), format (markdown|json), tokenizer
 // (cl100k|o200k|estimate), evidence, mode, lang, path_glob, kind.
@@ -40,9 +40,10 @@ Result<AssembleRequest> assemble_request(const json& args);
 
 // ---- results ----
 json evidence_json(const Evidence& e);
-// id, path, start_line, end_line, kind, symbol, lang, score, snippet; file_hits when grouped;
-// evidence when explain.
-json search_hit_json(const SearchHit& h, bool grouped, bool explain = false);
+// id, path, start_line, end_line, kind, symbol, lang, score, snippet; file_hits when grouped
+// by file, pieces when grouped by symbol (the symbol's chunks among the candidates); evidence
+// when explain.
+json search_hit_json(const SearchHit& h, GroupBy group, bool explain = false);
 // Adds how the question was rewritten to a search answer: "language_hint" (array of
 // language names) and "corrections" ([{typed, searched}]), each only when not empty.
 void add_rewrite_json(json& out, const SearchResponse& r);

@@ -132,7 +132,8 @@ TEST_F(ApiTest, SearchGetAndPostAgree) {
   EXPECT_GT(g["results"][0]["id"].get<int64_t>(), 0);
   EXPECT_FALSE(g["results"][0].contains("evidence"));
   EXPECT_EQ(g["query"], "invoice total");
-  EXPECT_EQ(g["group_by"], "none");
+  EXPECT_EQ(g["group_by"], "symbol");  // the default: pieces of one symbol are one hit
+  EXPECT_EQ(g["results"][0]["pieces"], 1);
 
   json p = body(post("/api/search", {{"q", "invoice total"}, {"limit", 5}}));
   ASSERT_EQ(p["results"].size(), g["results"].size());
