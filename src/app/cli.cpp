@@ -365,6 +365,9 @@ int cmd_search(const Common& c, SearchArgs a) {
   for (const SearchHit& h : *r) {
     std::printf("%d. %s:%u-%u  %s%s%s  (%.3g)\n", ++n, h.path.c_str(), h.start_line, h.end_line,
                 h.kind.c_str(), h.symbol.empty() ? "" : " ", h.symbol.c_str(), h.score);
+    if (h.symbol_end_line)
+      std::printf("     best of %d pieces of %s (lines %u-%u)\n", h.grouped, h.symbol.c_str(),
+                  h.symbol_start_line, h.symbol_end_line);
     if (a.explain) {
       const Evidence& e = h.evidence;
       std::string why;

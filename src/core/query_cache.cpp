@@ -81,7 +81,7 @@ struct Reader {
   }
 };
 
-constexpr uint64_t kFormat = 2;  // 2: language hints and spelling corrections
+constexpr uint64_t kFormat = 3;  // 2: language hints and spelling corrections; 3: symbol lines
 
 }  // namespace
 
@@ -135,6 +135,8 @@ std::string encode_response(const SearchResponse& r) {
     put_u64(s, h.end_line);
     put_f64(s, h.score);
     put_u64(s, static_cast<uint64_t>(h.grouped));
+    put_u64(s, h.symbol_start_line);
+    put_u64(s, h.symbol_end_line);
     const Evidence& e = h.evidence;
     for (const ArmEvidence* a : {&e.lexical, &e.vector}) {
       put_u64(s, static_cast<uint64_t>(a->rank));
@@ -178,6 +180,8 @@ Result<SearchResponse> decode_response(std::string_view data) {
     h.end_line = static_cast<uint32_t>(in.u64());
     h.score = in.f64();
     h.grouped = static_cast<int>(in.u64());
+    h.symbol_start_line = static_cast<uint32_t>(in.u64());
+    h.symbol_end_line = static_cast<uint32_t>(in.u64());
     for (ArmEvidence* a : {&h.evidence.lexical, &h.evidence.vector}) {
       a->rank = static_cast<int>(in.u64());
       a->score = in.f64();

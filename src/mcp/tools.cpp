@@ -269,7 +269,8 @@ ToolDef search_code_tool() {
                 {"score", {{"type", "number"}}},
                 {"snippet", {{"type", "string"}}},
                 {"file_hits", {{"type", "integer"}}},
-                {"pieces", {{"type", "integer"}}}}},
+                {"pieces", {{"type", "integer"}}},
+                {"symbol_lines", {{"type", "array"}, {"items", {{"type", "integer"}}}}}}},
               {"required", json::array({"id", "path", "start_line", "end_line", "score"})}};
   json search_props = {{"query", {{"type", "string"}}},
        {"mode", {{"type", "string"}}},

@@ -739,14 +739,16 @@ static std::string json_id_list(const std::vector<int64_t>& ids) {
   return list;
 }
 
-Result<std::unordered_set<int64_t>> IndexStore::container_symbols(const std::vector<int64_t>& symbol_ids) {
-  std::unordered_set<int64_t> out;
+Result<std::unordered_map<int64_t, IndexStore::SymbolSpan>> IndexStore::symbol_spans(
+    const std::vector<int64_t>& symbol_ids) {
+  std::unordered_map<int64_t, SymbolSpan> out;
   if (symbol_ids.empty()) return out;
   Stmt q = db_->must_prepare(
-      "SELECT id FROM symbols WHERE id IN (SELECT value FROM json_each(?1)) "
-      "AND kind IN ('namespace', 'module')");
+      "SELECT id, kind, start_line, end_line FROM symbols WHERE id IN (SELECT value FROM json_each(?1))");
   q.bind(1, json_id_list(symbol_ids));
-  while (q.step()) out.insert(q.col_int(0));
+  while (q.step())
+    out[q.col_int(0)] = {std::string(q.col_text(1)), static_cast<uint32_t>(q.col_int(2)),
+                         static_cast<uint32_t>(q.col_int(3))};
   if (!q.last_status().ok()) return q.last_status();
   return out;
 }

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "store/db.h"
@@ -199,9 +199,13 @@ class IndexStore {
   // Metadata only (path, lang, kind, names, lines, tokens; no text, doc or signature): what
   // ranking needs for a few hundred candidates. Order as given; missing ids are skipped.
   Result<std::vector<ChunkRow>> get_chunk_meta(const std::vector<int64_t>& ids);
-  // Those of `symbol_ids` that are namespaces or modules: containers whose chunks are unrelated
-  // code, never grouped as pieces of one symbol (GroupBy::kSymbol).
-  Result<std::unordered_set<int64_t>> container_symbols(const std::vector<int64_t>& symbol_ids);
+  // Kind and lines of each of `symbol_ids` that exists (GroupBy::kSymbol: which symbols may
+  // group their pieces, and the whole span of a grouped hit).
+  struct SymbolSpan {
+    std::string kind;
+    uint32_t start_line = 0, end_line = 0;
+  };
+  Result<std::unordered_map<int64_t, SymbolSpan>> symbol_spans(const std::vector<int64_t>& symbol_ids);
 
   // ---- Code navigation (symbols, refs, file text) ----
   // Definitions whose name matches `name` (see NameMatch), optionally of one `kind` ("" =

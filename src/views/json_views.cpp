@@ -116,7 +116,10 @@ json search_hit_json(const SearchHit& h, GroupBy group, bool explain) {
             {"end_line", h.end_line}, {"kind", h.kind}, {"symbol", h.symbol},
             {"lang", h.lang},         {"score", h.score}, {"snippet", h.snippet}};
   if (group == GroupBy::kFile) j["file_hits"] = h.grouped;
-  if (group == GroupBy::kSymbol) j["pieces"] = h.grouped;
+  if (group == GroupBy::kSymbol) {
+    j["pieces"] = h.grouped;
+    if (h.symbol_end_line) j["symbol_lines"] = {h.symbol_start_line, h.symbol_end_line};
+  }
   if (explain) j["evidence"] = evidence_json(h.evidence);
   return j;
 }

@@ -41,8 +41,8 @@ Result<AssembleRequest> assemble_request(const json& args);
 // ---- results ----
 json evidence_json(const Evidence& e);
 // id, path, start_line, end_line, kind, symbol, lang, score, snippet; file_hits when grouped
-// by file, pieces when grouped by symbol (the symbol's chunks among the candidates); evidence
-// when explain.
+// by file, pieces when grouped by symbol (the symbol's chunks among the candidates) and, for
+// more than one, symbol_lines [start, end] (the whole symbol); evidence when explain.
 json search_hit_json(const SearchHit& h, GroupBy group, bool explain = false);
 // Adds how the question was rewritten to a search answer: "language_hint" (array of
 // language names) and "corrections" ([{typed, searched}]), each only when not empty.

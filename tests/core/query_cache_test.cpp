@@ -34,6 +34,8 @@ SearchResponse sample_response() {
   h.score = 0.1 + 0.2;  // not representable in few digits
   h.snippet = std::string("bad \xff\xfe utf8 \0 nul", 17);  // with the NUL
   h.grouped = 3;
+  h.symbol_start_line = 2;
+  h.symbol_end_line = 40;
   h.evidence.lexical = {1, 17.25};
   h.evidence.vector = {0, 0};
   h.evidence.fused = std::numeric_limits<double>::denorm_min();
@@ -63,6 +65,8 @@ void expect_same(const SearchResponse& a, const SearchResponse& b) {
     EXPECT_EQ(std::memcmp(&x.score, &y.score, sizeof(double)), 0) << x.score << " vs " << y.score;
     EXPECT_EQ(x.snippet, y.snippet);
     EXPECT_EQ(x.grouped, y.grouped);
+    EXPECT_EQ(x.symbol_start_line, y.symbol_start_line);
+    EXPECT_EQ(x.symbol_end_line, y.symbol_end_line);
     EXPECT_EQ(x.evidence.lexical.rank, y.evidence.lexical.rank);
     EXPECT_EQ(x.evidence.lexical.score, y.evidence.lexical.score);
     EXPECT_EQ(x.evidence.vector.rank, y.evidence.vector.rank);
@@ -118,6 +122,7 @@ TEST(QueryCacheKey, NormalisesWhitespaceOnlyAndCoversEveryField) {
   c = b; c.filters.path_glob = "src/*"; differs(c);
   c = b; c.filters.kind = "function"; differs(c);
   c = b; c.group_by = GroupBy::kFile; differs(c);
+  c = b; c.group_by = GroupBy::kNone; differs(c);
   c = b; c.boosts = false; differs(c);
   c = b; c.expand = true; differs(c);
   differs(b, "gguf model 1");

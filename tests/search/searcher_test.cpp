@@ -76,6 +76,8 @@ TEST_F(SearcherGroup, PiecesOfOneSymbolAreOneHitByDefault) {
     }
     ++seen;
     EXPECT_EQ(h.grouped, pieces);
+    EXPECT_EQ(h.symbol_start_line, 1u);  // the whole function: its def and 120 statements
+    EXPECT_EQ(h.symbol_end_line, 121u);
     // The best piece is kept: the first of the symbol's hits without grouping.
     for (const SearchHit& a : all)
       if (a.symbol == "reconcile_ledger") {
@@ -100,7 +102,10 @@ TEST_F(SearcherGroup, NamespacePiecesAreNotGrouped) {
   auto grouped = search(GroupBy::kSymbol, "cpp");
   ASSERT_GE(all.size(), 3u) << "the namespace must be split for this test to mean anything";
   EXPECT_EQ(grouped.size(), all.size());
-  for (const SearchHit& h : grouped) EXPECT_EQ(h.grouped, 1) << h.symbol << ":" << h.start_line;
+  for (const SearchHit& h : grouped) {
+    EXPECT_EQ(h.grouped, 1) << h.symbol << ":" << h.start_line;
+    EXPECT_EQ(h.symbol_end_line, 0u);
+  }
 }
 
 }  // namespace
