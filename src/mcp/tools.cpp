@@ -353,6 +353,9 @@ ToolDef search_code_tool() {
       text += std::to_string(i + 1) + ". " + sh.path + ":" + lines_of(sh.start_line, sh.end_line) +
               "  " + sh.kind + (sh.symbol.empty() ? "" : " " + sh.symbol) + "  (score " + score +
               ", id " + std::to_string(sh.chunk_id) + ")\n";
+      if (sh.symbol_end_line)
+        text += "    best of " + std::to_string(sh.grouped) + " pieces; the whole symbol is lines " +
+                lines_of(sh.symbol_start_line, sh.symbol_end_line) + "\n";
       std::string snip = h["snippet"].get<std::string>();
       size_t p = 0;
       while (p < snip.size()) {

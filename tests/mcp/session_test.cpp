@@ -198,6 +198,32 @@ TEST_F(SessionTest, EveryToolHonoursTheTokenCap) {
   EXPECT_LT(r["result"]["structuredContent"]["results"].size(), 200u);
 }
 
+TEST_F(SessionTest, SearchShowsALongSymbolOnceWithItsLines) {
+  std::string ledger = "def reconcile_ledger(entries):\n";  // far over one chunk: split in pieces
+  for (int i = 0; i < 120; ++i)
+    ledger += "    balance_" + std::to_string(i) + " = settle_invoice(entries) + carry_over_" +
+              std::to_string(i) + "\n";
+  dir_.write("src/ledger.py", ledger);
+  index();
+  json all = call("search_code", {{"query", "settle invoice carry over"}, {"group_by", "none"}, {"limit", 50}});
+  int pieces = 0;
+  for (const json& h : all["result"]["structuredContent"]["results"]) pieces += h["symbol"] == "reconcile_ledger";
+  ASSERT_GE(pieces, 3) << all.dump();
+  json r = call("search_code", {{"query", "settle invoice carry over"}, {"limit", 50}});
+  const json& s = r["result"]["structuredContent"];
+  int shown = 0;
+  for (const json& h : s["results"])
+    if (h["symbol"] == "reconcile_ledger") {
+      ++shown;
+      EXPECT_EQ(h["pieces"], pieces);
+      EXPECT_EQ(h["symbol_lines"], json::array({1, 121}));
+    }
+  EXPECT_EQ(shown, 1);
+  EXPECT_NE(r["result"]["content"][0]["text"].get<std::string>().find(
+                "best of " + std::to_string(pieces) + " pieces; the whole symbol is lines 1-121"),
+            std::string::npos);
+}
+
 TEST_F(SessionTest, ProgressOnlyWithAToken) {
   json r;
   std::vector<json> out = send({{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/call"},
