@@ -545,6 +545,11 @@ DefAction describe_def(const DefContext& ctx, TSNode node, const NodeInfo& info,
       bool fn = false;
       TSNode name = c_declared_name(s, field(node, s.f.declarator), &fn);
       if (is_null(name)) return DefAction::kNone;
+      // Inside a function, a "definition" without a parameter list is a loop macro with a
+      // body: "for_each_entity(se) { ... }" parses as a function "se" (~2,400 in the kernel).
+      // At file scope the same shape is usually a macro-made function, "SYSCALL_DEFINE0(name)".
+      if (!fn && (ctx.scope_kind == Kind::kFunction || ctx.scope_kind == Kind::kMethod))
+        return DefAction::kNone;
       set_name(out, src, name);
       out->kind = Kind::kFunction;
       set_body(out, field(node, s.f.body));

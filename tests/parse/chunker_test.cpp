@@ -199,6 +199,36 @@ TEST(ChunkCpp, SplitsBigNamespaceIntoMembersWithHeaders) {
   expect_line_aligned(p);
 }
 
+TEST(ChunkC, LoopMacrosInsideFunctionsAreNotFunctions) {
+  // "for_each_x(v) { ... }" has the shape of a function definition without parameters
+  // (type for_each_x, declarator "(v)"). Inside a function it is a loop; at file scope the
+  // same shape is a macro-made function and keeps its name.
+  const std::string src =
+      "SYSCALL_DEFINE0(sched_yield)\n"
+      "{\n"
+      "\treturn 0;\n"
+      "}\n"
+      "\n"
+      "static int count_cpus(int n)\n"
+      "{\n"
+      "\tint total = 0;\n"
+      "\tfor_each_possible_cpu(cpu) {\n"
+      "\t\ttotal += n;\n"
+      "\t}\n"
+      "\treturn total;\n"
+      "}\n";
+  ParsedFile pf = parse_file("k.c", src, Lang::kC, {});
+  check_invariants(src, pf, "k.c");
+  std::vector<std::string> names;
+  for (const auto& sym : pf.symbols) names.push_back(sym.qualified_name.empty() ? sym.name : sym.qualified_name);
+  EXPECT_NE(std::find(names.begin(), names.end(), "sched_yield"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "count_cpus"), names.end());
+  for (const std::string& n : names) {
+    EXPECT_NE(n, "cpu");
+    EXPECT_NE(n, "count_cpus.cpu");
+  }
+}
+
 TEST(ChunkC, HeadersStayCButCppHeadersAreRecognised) {
   Parsed c = parse_fixture("ring.h");
   EXPECT_EQ(c.pf.lang, Lang::kC);
