@@ -458,6 +458,20 @@ void set_body(DefOut* out, TSNode body) {
   out->sig_end = ts_node_start_byte(body);
 }
 
+// C/C++ words that never name a function: a definition "named" so is a misparse (an
+// attribute macro before the name gives "void" for "T __init f(void)", error recovery gives "if").
+bool c_reserved_word(std::string_view w) {
+  static constexpr std::string_view kWords[] = {
+      "auto",   "bool",   "break",  "case",     "char",   "const",  "continue", "default",
+      "do",     "double", "else",   "enum",     "extern", "float",  "for",      "goto",
+      "if",     "int",    "long",   "register", "return", "short",  "signed",   "sizeof",
+      "static", "struct", "switch", "typedef",  "union",  "unsigned", "void",   "volatile",
+      "while"};
+  for (std::string_view k : kWords)
+    if (w == k) return true;
+  return false;
+}
+
 // C/C++: follows the declarator chain down to the declared name. *is_function is set when the
 // name is directly declared by a function_declarator (a function, not a function pointer).
 TSNode c_declared_name(const LangSpec& s, TSNode d, bool* is_function) {
@@ -545,6 +559,15 @@ DefAction describe_def(const DefContext& ctx, TSNode node, const NodeInfo& info,
       bool fn = false;
       TSNode name = c_declared_name(s, field(node, s.f.declarator), &fn);
       if (is_null(name)) return DefAction::kNone;
+      if (!fn && node_text(src, name) == "void") {
+        // "T __init f(void) {": an attribute macro ends a declaration "T __init" early, and
+        // the rest parses as a definition of type "f" declaring "(void)". f is the name.
+        TSNode type = field(node, s.f.type);
+        if (is_null(type) || !type_is(type, "type_identifier")) return DefAction::kNone;
+        name = type;
+        fn = true;
+      }
+      if (c_reserved_word(node_text(src, name))) return DefAction::kNone;
       // Inside a function, a "definition" without a parameter list is a loop macro with a
       // body: "for_each_entity(se) { ... }" parses as a function "se" (~2,400 in the kernel).
       // At file scope the same shape is usually a macro-made function, "SYSCALL_DEFINE0(name)".

@@ -229,6 +229,31 @@ TEST(ChunkC, LoopMacrosInsideFunctionsAreNotFunctions) {
   }
 }
 
+TEST(ChunkC, AnAttributeMacroBeforeTheNameKeepsTheName) {
+  // "T __init_memblock f(void)": tree-sitter ends a declaration "T __init_memblock" early and
+  // reads "f(void) { ... }" as a definition of type f declaring "(void)".
+  const std::string src =
+      "phys_addr_t __init_memblock memblock_phys_mem_size(void)\n"
+      "{\n"
+      "\treturn memblock.memory.total_size;\n"
+      "}\n"
+      "\n"
+      "int check(int x)\n"
+      "{\n"
+      "\tif (x) {\n"
+      "\t\treturn 1;\n"
+      "\t}\n"
+      "\treturn 0;\n"
+      "}\n";
+  ParsedFile pf = parse_file("m.c", src, Lang::kC, {});
+  check_invariants(src, pf, "m.c");
+  std::vector<std::string> names;
+  for (const auto& sym : pf.symbols) names.push_back(sym.name);
+  EXPECT_NE(std::find(names.begin(), names.end(), "memblock_phys_mem_size"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "check"), names.end());
+  EXPECT_EQ(std::find(names.begin(), names.end(), "void"), names.end());
+}
+
 TEST(ChunkC, HeadersStayCButCppHeadersAreRecognised) {
   Parsed c = parse_fixture("ring.h");
   EXPECT_EQ(c.pf.lang, Lang::kC);
