@@ -148,6 +148,7 @@ int cmd_index(const Common& c, bool update, const IndexArgs& a) {
       skipped.push_back({{"path", s.path}, {"reason", s.reason}, {"detail", s.detail}});
     j["skipped"] = skipped;
     j["warnings"] = rep.warnings;
+    j["parser_upgrade"] = rep.parser_upgrade;
     if (emb)
       j["embeddings"] = {{"model", emb->model_id}, {"backend", emb->backend}, {"dim", emb->dim},
                          {"chunks", emb->chunks}, {"reused", emb->reused},
@@ -181,6 +182,8 @@ int cmd_index(const Common& c, bool update, const IndexArgs& a) {
     std::printf("  embeddings (%s, %d-d): %lld new, %lld reused of %lld chunks in %.2f s\n",
                 emb->model_id.c_str(), emb->dim, static_cast<long long>(emb->embedded),
                 static_cast<long long>(emb->reused), static_cast<long long>(emb->chunks), emb->seconds);
+  if (rep.parser_upgrade)
+    std::fprintf(stderr, "pampax: note: this index was made by an older parser; every file was parsed again\n");
   if (rep.fallback_files)
     std::printf("  %llu files had syntax the grammar could not parse; indexed as plain text\n",
                 static_cast<unsigned long long>(rep.fallback_files));

@@ -56,6 +56,9 @@ struct IndexReport {
   double hot_terms_seconds = 0;  // part of `seconds` spent rebuilding the hot-term lists
   std::vector<SkipNote> skipped; // too large, binary, unreadable, ...
   std::vector<std::string> warnings;
+  // The index was built by another parser version (core/indexer.h): every file was parsed
+  // again, changed or not.
+  bool parser_upgrade = false;
 };
 
 struct IndexInfo {

@@ -276,6 +276,14 @@ Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& sto
   if (!existing_r.ok()) return existing_r.status();
   std::map<std::string, FileRow>& existing = existing_r.value();
 
+  // An index of another parser version is parsed again whole (and stamped at the end, so a
+  // run killed before then starts over). A new index is stamped now: a killed first run
+  // resumes where it stopped.
+  const std::string parser_version = std::to_string(kParserVersion);
+  if (existing.empty()) PAMPAX_RETURN_IF_ERROR(store.set_meta("parser_version", parser_version));
+  else report.parser_upgrade = store.meta("parser_version").value_or("") != parser_version;
+  const bool reparse = opt.force || report.parser_upgrade;
+
   // Diff: unchanged (same size and mtime) files are not even read.
   std::vector<Work> todo;
   std::vector<std::string> deleted;
@@ -291,10 +299,10 @@ Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& sto
       } else {
         const ScannedFile& f = files[fi++];
         const FileRow& row = (ei++)->second;
-        if (!opt.force && row.size == f.size && row.mtime_ns == f.mtime_ns)
+        if (!reparse && row.size == f.size && row.mtime_ns == f.mtime_ns)
           ++report.files_unchanged;
         else
-          todo.push_back({&f, opt.force ? nullptr : &row});
+          todo.push_back({&f, reparse ? nullptr : &row});
       }
     }
   }
@@ -430,6 +438,7 @@ Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& sto
       std::chrono::duration<double>(std::chrono::steady_clock::now() - hot_t0).count();
   PAMPAX_RETURN_IF_ERROR(store.set_meta("last_update", utc_time("%Y-%m-%dT%H:%M:%SZ")));
   PAMPAX_RETURN_IF_ERROR(store.set_meta("pampax_version", PAMPAX_VERSION));
+  if (report.parser_upgrade) PAMPAX_RETURN_IF_ERROR(store.set_meta("parser_version", parser_version));
   std::sort(report.skipped.begin(), report.skipped.end(),
             [](const SkipNote& a, const SkipNote& b) { return a.path < b.path; });
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

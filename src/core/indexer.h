@@ -10,6 +10,12 @@ namespace pampax {
 Result<IndexReport> run_index(const std::filesystem::path& root, IndexStore& store,
                               const IndexOptions& options);
 
+// The parser's version, kept in the index (meta parser_version). Bump it when a change under
+// src/parse/ alters the symbols or chunks of some file: the next run over an index built by
+// another version parses every file again, so the change reaches indexes made before it.
+// 1 (or none): up to session 6; 2: C/C++ loop macros and "T __init f(void)".
+inline constexpr int kParserVersion = 2;
+
 // Best chunks kept per hot term.
 inline constexpr int kHotTopK = 200;
 

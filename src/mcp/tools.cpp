@@ -731,6 +731,7 @@ json run_schema() {
                      {"symbols", {{"type", "integer"}}},
                      {"seconds", {{"type", "number"}}},
                      {"warnings", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                     {"parser_upgrade", {{"type", "boolean"}}},
                      {"embeddings",
                       {{"type", "object"},
                        {"properties",
@@ -755,7 +756,8 @@ Result<ToolOutput> run_index_tool(bool update, const json& a, ToolContext& ctx) 
               {"files_unchanged", rep.files_unchanged}, {"files_touched", rep.files_touched},
               {"files_deleted", rep.files_deleted},   {"files_skipped", rep.skipped.size()},
               {"chunks", rep.chunks},                 {"symbols", rep.symbols},
-              {"seconds", rep.seconds},               {"warnings", warnings}};
+              {"seconds", rep.seconds},               {"warnings", warnings},
+              {"parser_upgrade", rep.parser_upgrade}};
   char buf[256];
   std::snprintf(buf, sizeof buf,
                 "%s: %llu files parsed, %llu unchanged, %llu deleted, %zu skipped; %llu chunks, "
@@ -767,6 +769,7 @@ Result<ToolOutput> run_index_tool(bool update, const json& a, ToolContext& ctx) 
                 static_cast<unsigned long long>(rep.symbols), rep.seconds);
   ToolOutput o;
   o.text = buf;
+  if (rep.parser_upgrade) o.text += "the index was made by an older parser: every file was parsed again\n";
   if (r->embed) {
     const EmbedReport& e = *r->embed;
     out["embeddings"] = {{"model", e.model_id}, {"embedded", e.embedded}, {"reused", e.reused},

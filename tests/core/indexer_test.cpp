@@ -3,6 +3,7 @@
 
 #include "../test_util.h"
 #include "core/engine.h"
+#include "core/indexer.h"
 
 namespace pampax {
 namespace {
@@ -32,6 +33,34 @@ TEST(Indexer, TheIndexDirectoryIsNeitherIndexedNorReportedAsSkipped) {
   }
   EXPECT_TRUE(big);  // the user's own large file is still reported
   EXPECT_EQ(r->files_indexed, 1u);
+}
+
+TEST(Indexer, AnIndexOfAnotherParserVersionIsParsedAgainOnce) {
+  TempDir d;
+  d.write("a.py", "def alpha(x):\n    return x\n");
+  d.write("b.c", "int beta(int y)\n{\n\treturn y;\n}\n");
+  auto e = Engine::open(d.path(), Engine::Mode::kWrite);
+  ASSERT_TRUE(e.ok()) << e.status().message();
+  IndexOptions opt;
+  opt.threads = 1;
+  auto r = (*e)->index(opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_FALSE(r->parser_upgrade);
+  EXPECT_EQ((*e)->store().meta("parser_version"), std::to_string(kParserVersion));
+  r = (*e)->index(opt);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->files_indexed, 0u);
+  // As an index made by an older pampax (one without the stamp) looks.
+  ASSERT_TRUE((*e)->store().set_meta("parser_version", "1").ok());
+  r = (*e)->index(opt);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->parser_upgrade);
+  EXPECT_EQ(r->files_indexed, 2u);  // unchanged files, parsed again
+  EXPECT_EQ((*e)->store().meta("parser_version"), std::to_string(kParserVersion));
+  r = (*e)->index(opt);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->parser_upgrade);
+  EXPECT_EQ(r->files_indexed, 0u);
 }
 
 }  // namespace
