@@ -1,7 +1,7 @@
 // Ranking features applied on top of the fused arm scores: file-class priors (docs, tests,
 // config, vendored and generated files), symbol-name and path matches of query terms, and
-// grouping (one hit per symbol, or per file for "which file" questions). Every factor applied is recorded in the
-// hit's evidence, so a result can explain its place.
+// grouping (one hit per symbol, or per file for "which file" questions). Every factor applied
+// is recorded in the hit's evidence, so a result can explain its place.
 #pragma once
 #include <cstdint>
 #include <functional>

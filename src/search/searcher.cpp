@@ -55,6 +55,38 @@ std::vector<ArmHit> to_arm(const std::vector<FtsHit>& hits) {
   return out;
 }
 
+// GroupBy::kSymbol. Only symbols with several hits can group; of those, namespaces and
+// modules do not (their pieces are unrelated code). A grouped hit gets the whole symbol's lines.
+Result<std::vector<SearchHit>> group_pieces(const std::vector<SearchHit>& hits,
+                                            const std::unordered_map<int64_t, const ChunkRow*>& by_id,
+                                            IndexStore& store) {
+  auto symbol_of = [&](int64_t chunk_id) {
+    auto it = by_id.find(chunk_id);
+    return it == by_id.end() ? int64_t{0} : it->second->symbol_id;
+  };
+  std::unordered_map<int64_t, int> hits_of;
+  std::vector<int64_t> repeated;
+  for (const SearchHit& h : hits)
+    if (int64_t s = symbol_of(h.chunk_id); s != 0 && ++hits_of[s] == 2) repeated.push_back(s);
+  auto spans = store.symbol_spans(repeated);
+  if (!spans.ok()) return spans.status();
+  auto groups = [&](int64_t s) {
+    auto it = spans->find(s);
+    return it != spans->end() && it->second.kind != "namespace" && it->second.kind != "module";
+  };
+  std::vector<SearchHit> out = group_by_symbol(hits, [&](int64_t chunk_id) {
+    int64_t s = symbol_of(chunk_id);
+    return groups(s) ? s : int64_t{0};
+  });
+  for (SearchHit& h : out)
+    if (h.grouped > 1) {
+      const IndexStore::SymbolSpan& span = spans->at(symbol_of(h.chunk_id));
+      h.symbol_start_line = span.start_line;
+      h.symbol_end_line = span.end_line;
+    }
+  return out;
+}
+
 }  // namespace
 
 Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req, QueryRewrite* rewrite) {
@@ -171,32 +203,9 @@ Result<std::vector<SearchHit>> Searcher::search(const SearchRequest& req, QueryR
   }
   if (req.group_by == GroupBy::kFile) hits = group_by_file(hits, o_.ranker);
   if (req.group_by == GroupBy::kSymbol) {
-    auto symbol_of = [&](int64_t chunk_id) {
-      auto it = by_id.find(chunk_id);
-      return it == by_id.end() ? int64_t{0} : it->second->symbol_id;
-    };
-    // Only symbols with several hits can group; of those, namespaces and modules do not
-    // (their pieces are unrelated code). A grouped hit shows the whole symbol's lines.
-    std::unordered_map<int64_t, int> hits_of;
-    std::vector<int64_t> repeated;
-    for (const SearchHit& h : hits)
-      if (int64_t s = symbol_of(h.chunk_id); s != 0 && ++hits_of[s] == 2) repeated.push_back(s);
-    auto spans = store_.symbol_spans(repeated);
-    if (!spans.ok()) return spans.status();
-    auto groups = [&](int64_t s) {
-      auto it = spans->find(s);
-      return it != spans->end() && it->second.kind != "namespace" && it->second.kind != "module";
-    };
-    hits = group_by_symbol(hits, [&](int64_t chunk_id) {
-      int64_t s = symbol_of(chunk_id);
-      return groups(s) ? s : int64_t{0};
-    });
-    for (SearchHit& h : hits)
-      if (h.grouped > 1) {
-        const auto& span = spans->at(symbol_of(h.chunk_id));
-        h.symbol_start_line = span.start_line;
-        h.symbol_end_line = span.end_line;
-      }
+    auto grouped = group_pieces(hits, by_id, store_);
+    if (!grouped.ok()) return grouped.status();
+    hits = std::move(grouped).value();
   }
   if (o_.rerank) PAMPAX_RETURN_IF_ERROR(rerank_hits(hits, req.query, req.rerank_top, store_, o_.rerank));
   if (hits.size() > static_cast<size_t>(limit)) hits.resize(static_cast<size_t>(limit));

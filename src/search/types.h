@@ -81,7 +81,7 @@ struct SearchHit {
   double score = 0;
   std::string snippet;  // a few lines of the chunk around the best-matching line
   Evidence evidence;
-  int grouped = 1;      // grouped hits: how many of the file's (symbol's) chunks were among the candidates
+  int grouped = 1;  // grouped hits: how many of the file's (symbol's) chunks were candidates
   // GroupBy::kSymbol, a hit standing for several pieces: the whole symbol's lines (else 0).
   uint32_t symbol_start_line = 0, symbol_end_line = 0;
 };
