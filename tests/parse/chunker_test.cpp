@@ -199,6 +199,15 @@ TEST(ChunkCpp, SplitsBigNamespaceIntoMembersWithHeaders) {
   expect_line_aligned(p);
 }
 
+// The qualified names of the symbols of a C source (the invariants checked on the way).
+std::vector<std::string> c_symbol_names(const std::string& src) {
+  ParsedFile pf = parse_file("k.c", src, Lang::kC, {});
+  check_invariants(src, pf, "k.c");
+  std::vector<std::string> names;
+  for (const auto& sym : pf.symbols) names.push_back(sym.qualified_name.empty() ? sym.name : sym.qualified_name);
+  return names;
+}
+
 TEST(ChunkC, LoopMacrosInsideFunctionsAreNotFunctions) {
   // "for_each_x(v) { ... }" has the shape of a function definition without parameters
   // (type for_each_x, declarator "(v)"). Inside a function it is a loop; at file scope the
@@ -217,10 +226,7 @@ TEST(ChunkC, LoopMacrosInsideFunctionsAreNotFunctions) {
       "\t}\n"
       "\treturn total;\n"
       "}\n";
-  ParsedFile pf = parse_file("k.c", src, Lang::kC, {});
-  check_invariants(src, pf, "k.c");
-  std::vector<std::string> names;
-  for (const auto& sym : pf.symbols) names.push_back(sym.qualified_name.empty() ? sym.name : sym.qualified_name);
+  const std::vector<std::string> names = c_symbol_names(src);
   EXPECT_NE(std::find(names.begin(), names.end(), "sched_yield"), names.end());
   EXPECT_NE(std::find(names.begin(), names.end(), "count_cpus"), names.end());
   for (const std::string& n : names) {
@@ -245,10 +251,7 @@ TEST(ChunkC, AnAttributeMacroBeforeTheNameKeepsTheName) {
       "\t}\n"
       "\treturn 0;\n"
       "}\n";
-  ParsedFile pf = parse_file("m.c", src, Lang::kC, {});
-  check_invariants(src, pf, "m.c");
-  std::vector<std::string> names;
-  for (const auto& sym : pf.symbols) names.push_back(sym.name);
+  const std::vector<std::string> names = c_symbol_names(src);
   EXPECT_NE(std::find(names.begin(), names.end(), "memblock_phys_mem_size"), names.end());
   EXPECT_NE(std::find(names.begin(), names.end(), "check"), names.end());
   EXPECT_EQ(std::find(names.begin(), names.end(), "void"), names.end());
